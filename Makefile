@@ -1,0 +1,71 @@
+# Learning on Sets -- the two commands of the quick start are `make book` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JB_FLAGS := --all -W -n --keep-going
+export PATH := $(abspath $(BIN)):$(PATH)
+export PYTHONHASHSEED := 0
+
+.PHONY: help install book test lint unit nbval site student outputs bench lab clean
+
+help:
+	@echo "make book     build the site into _build/html (creates .venv on first use)"
+	@echo "make test     lint, unit tests, strip/sync/leak tests, nbval, full site build"
+	@echo "make student  regenerate notebooks/ from solutions/"
+	@echo "make outputs  re-execute solutions/ in place (after editing code)"
+	@echo "make bench    time every solution notebook and print its key results"
+	@echo "make lab      open JupyterLab on the student notebooks"
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; (v == (3, 11)) or print(f"warning: Python 3.11 expected, found {v[0]}.{v[1]}: pinned torch==2.13.0 may not install")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade --quiet "pip>=23"
+	$(BIN)/python -m pip install -r requirements.txt
+	$(BIN)/python -m pip install --no-deps -e .
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build $(JB_FLAGS) .
+	@echo "Site built: open _build/html/index.html"
+
+# `make test` executes every notebook once (nbval), then builds the site from the outputs that
+# nbval has just validated (execution off), so no notebook runs twice.
+test: $(STAMP) lint unit nbval site
+
+lint: $(STAMP)
+	$(BIN)/ruff check labcode tests
+
+unit: $(STAMP)
+	$(BIN)/python -m labcode strip --check
+	$(BIN)/python -m pytest tests --ignore=tests/site
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg solutions
+
+site: $(STAMP)
+	mkdir -p _build
+	$(BIN)/python tests/site/derive_config.py execute.execute_notebooks='"off"' > _build/_config.test.yml
+	$(BIN)/jupyter-book build $(JB_FLAGS) --config _build/_config.test.yml .
+	$(BIN)/python -m pytest tests/site
+
+student: $(STAMP)
+	$(BIN)/python -m labcode strip
+
+outputs: $(STAMP)
+	$(BIN)/python -m labcode execute
+
+bench: $(STAMP)
+	$(BIN)/python -m labcode bench
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf _build

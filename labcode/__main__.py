@@ -1,0 +1,83 @@
+"""Command line: ``python -m labcode strip [--check]`` and ``python -m labcode bench``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _strip(args: argparse.Namespace) -> int:
+    from labcode.strip import StripError, plan
+
+    src, dst = Path(args.src), Path(args.dst)
+    try:
+        outputs = plan(src, dst, args.notebooks or None)
+    except StripError as err:
+        print(f"strip: nothing written.\n{err}", file=sys.stderr)
+        return 2
+    if args.check:
+        stale = [p for p, text in outputs.items()
+                 if not p.exists() or p.read_text(encoding="utf-8") != text]
+        orphans = [] if args.notebooks else sorted(
+            p for p in dst.glob("*.ipynb") if not (src / p.name).exists())
+        for p in stale:
+            print(f"out of sync: {p} (run `make student`)")
+        for p in orphans:
+            print(f"no solution for student notebook: {p}")
+        if stale or orphans:
+            return 1
+        print(f"strip --check: {len(outputs)} student notebooks in sync with {src}/")
+        return 0
+    dst.mkdir(parents=True, exist_ok=True)
+    for path, text in outputs.items():
+        changed = not path.exists() or path.read_text(encoding="utf-8") != text
+        path.write_text(text, encoding="utf-8")
+        print(f"{'wrote' if changed else 'unchanged'}: {path}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from labcode.bench import main
+
+    return main(args.notebooks, Path(args.src), args.timeout)
+
+
+def _execute(args: argparse.Namespace) -> int:
+    from labcode.bench import execute_in_place
+
+    paths = [Path(n) for n in args.notebooks] or sorted(Path("solutions").glob("*.ipynb"))
+    for path in paths:
+        if not path.is_file():
+            print(f"execute: no such notebook: {path}", file=sys.stderr)
+            return 2
+        print(f"executed {path} in {execute_in_place(path, args.timeout):.1f} s", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m labcode``."""
+    parser = argparse.ArgumentParser(prog="python -m labcode")
+    sub = parser.add_subparsers(dest="command", required=True)
+    strip = sub.add_parser("strip", help="regenerate student notebooks from solutions")
+    strip.add_argument("notebooks", nargs="*", help="solution notebook names (default: all)")
+    strip.add_argument("--check", action="store_true",
+                       help="write nothing; exit 1 if a student notebook is out of sync")
+    strip.add_argument("--src", default="solutions", help="solutions folder (default: solutions)")
+    strip.add_argument("--dst", default="notebooks", help="student folder (default: notebooks)")
+    strip.set_defaults(func=_strip)
+    bench = sub.add_parser("bench", help="time every solution notebook, print key results")
+    bench.add_argument("notebooks", nargs="*", help="solution notebook names (default: all)")
+    bench.add_argument("--src", default="solutions")
+    bench.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds")
+    bench.set_defaults(func=_bench)
+    execute = sub.add_parser("execute", help="re-execute solution notebooks, keeping outputs")
+    execute.add_argument("notebooks", nargs="*", help="notebook paths (default: solutions/*)")
+    execute.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds")
+    execute.set_defaults(func=_execute)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

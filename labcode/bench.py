@@ -1,0 +1,102 @@
+"""Notebook execution: benchmarks (wall times, key results) and refreshing kept outputs.
+
+A lab ends with ``key_results({...})``: it prints the lab's headline numbers and, when
+``make bench`` runs the notebook, also hands them to the benchmark table. Budgets are reported,
+never asserted: timings belong in a benchmark, not in a test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+BENCH_FILE_ENV = "LABCODE_BENCH_FILE"
+BUDGET_S = 90.0
+BOOK_BUDGET_S = 8 * 60.0
+
+
+def key_results(results: dict[str, float | int | str]) -> None:
+    """Print a lab's headline results, one per line (and record them for ``make bench``)."""
+    if not isinstance(results, dict) or not results:
+        raise TypeError("key_results expects a non-empty dict {name: number or text}")
+    width = max(len(str(k)) for k in results)
+    for name, value in results.items():
+        shown = f"{value:.4f}" if isinstance(value, float) else str(value)
+        print(f"{str(name):<{width}}  {shown}")
+    target = os.environ.get(BENCH_FILE_ENV)
+    if target:
+        with open(target, "a", encoding="utf-8") as fh:
+            for name, value in results.items():
+                fh.write(json.dumps({"name": str(name), "value": value}) + "\n")
+
+
+def _run_notebook(path: Path, timeout: int) -> tuple[float, list[dict[str, object]], str]:
+    """Execute a notebook in a fresh kernel; return (seconds, recorded results, error)."""
+    import tempfile
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    with tempfile.TemporaryDirectory() as tmp:
+        record = Path(tmp) / "results.jsonl"
+        os.environ[BENCH_FILE_ENV] = str(record)
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}})
+        start, error = time.perf_counter(), ""
+        try:
+            client.execute()
+        except Exception as exc:  # report the failure in the table, keep benchmarking
+            error = f"{type(exc).__name__}"
+        finally:
+            os.environ.pop(BENCH_FILE_ENV, None)
+        seconds = time.perf_counter() - start
+        rows = ([json.loads(line) for line in record.read_text().splitlines()]
+                if record.exists() else [])
+    return seconds, rows, error
+
+
+def main(names: list[str], src: Path, timeout: int = 600) -> int:
+    """Run the selected (default: all) solution notebooks and print the benchmark table."""
+    paths = sorted(src.glob("*.ipynb"))
+    if names:
+        paths = [p for p in paths if p.name in {Path(n).name for n in names}]
+    if not paths:
+        print(f"bench: no notebooks found in {src}/")
+        return 2
+    print(f"Executing {len(paths)} notebook(s) from scratch (budget {BUDGET_S:.0f} s each, "
+          f"{BOOK_BUDGET_S / 60:.0f} min in all)...\n")
+    total, failed, lines = 0.0, 0, []
+    for path in paths:
+        seconds, rows, error = _run_notebook(path, timeout)
+        total += seconds
+        failed += bool(error)
+        status = f"FAILED ({error})" if error else ("ok" if seconds <= BUDGET_S else "OVER BUDGET")
+        lines.append(f"{path.name:<34} {seconds:8.1f} s  {status}")
+        for row in rows:
+            value = row["value"]
+            shown = f"{value:.4f}" if isinstance(value, float) else str(value)
+            lines.append(f"{'':<6}{row['name']:<40} {shown}")
+        print(lines[-1 - len(rows)], flush=True)
+    print("\n" + "notebook".ljust(34) + "   wall time  status")
+    print("\n".join(lines))
+    book_status = "ok" if total <= BOOK_BUDGET_S else "OVER BUDGET"
+    print(f"{'all notebooks':<34} {total:8.1f} s  {book_status}")
+    return 1 if failed else 0
+
+
+def execute_in_place(path: Path, timeout: int = 600) -> float:
+    """Re-execute a solution notebook and save it with its outputs and widget state."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                            store_widget_state=True,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    nbformat.write(nb, path)
+    return time.perf_counter() - start

@@ -1,0 +1,140 @@
+"""Student self-checks.
+
+Each ``check_*`` function calls the student's function on small inputs, tests it against the
+contract stated in the exercise (shapes, dtypes, value ranges, padding, determinism...), and
+prints a short verdict. It never compares with a reference answer and never shows a raw
+traceback: a failing check prints what was expected and a hint. It returns ``True`` when every
+check passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+
+class _Fail(Exception):
+    """A contract violation, with a hint for the student."""
+
+
+class _Checker:
+    """Counts passed expectations; raises ``_Fail`` on the first broken one."""
+
+    def __init__(self) -> None:
+        self.passed = 0
+
+    def expect(self, condition: object, hint: str) -> None:
+        if not condition:
+            raise _Fail(hint)
+        self.passed += 1
+
+
+def _run(name: str, fn: object, body: Callable[[_Checker], None]) -> bool:
+    """Run ``body`` against ``fn`` and print one friendly verdict line (or two)."""
+    if not callable(fn):
+        print(f"❌ {name}: expected your function itself (e.g. `{name}`), got {type(fn).__name__}.")
+        return False
+    checker = _Checker()
+    try:
+        body(checker)
+    except NotImplementedError:
+        print(f"⏳ {name} is not implemented yet: replace `raise NotImplementedError()` "
+              "with your code, then run this cell again.")
+        return False
+    except _Fail as failure:
+        print(f"❌ {name}: {checker.passed} checks passed, then one failed.\n   Hint: {failure}")
+        return False
+    except Exception as error:  # the student's code raised: report it without a traceback
+        print(f"❌ {name} raised {type(error).__name__}: {error}\n"
+              "   Hint: run it by hand on small arguments to see where it goes wrong.")
+        return False
+    print(f"✅ {name}: all {checker.passed} checks passed.")
+    return True
+
+
+def _is_int_array(a: object) -> bool:
+    return isinstance(a, np.ndarray) and np.issubdtype(a.dtype, np.integer)
+
+
+def check_create_train_dataset(create_train_dataset: Callable[..., object]) -> bool:
+    """Self-check for Lab 01's ``create_train_dataset``."""
+
+    def body(c: _Checker) -> None:
+        n, m, d = 4000, 10, 10
+        out = create_train_dataset(n_train=n, max_train_card=m, max_digit=d, seed=0)
+        c.expect(isinstance(out, tuple) and len(out) == 2,
+                 f"return a tuple (X, y); got {type(out).__name__}.")
+        X, y = out
+        c.expect(_is_int_array(X) and _is_int_array(y),
+                 "X and y should be NumPy arrays of integers (digits are categories: the "
+                 "models of Lab 02 embed them). Use np.int64.")
+        c.expect(X.shape == (n, m),
+                 f"X should have shape (n_train, max_train_card) = {(n, m)}; got {X.shape}.")
+        c.expect(y.shape == (n,), f"y should have shape (n_train,) = {(n,)}; got {y.shape}.")
+        c.expect(X.min() >= 0 and X.max() <= d,
+                 f"entries of X should be 0 (padding) or digits 1..{d}; "
+                 f"found values from {X.min()} to {X.max()}.")
+        present = X != 0
+        c.expect(np.all(present[:, 1:] >= present[:, :-1]),
+                 "pad on the LEFT: a row looks like [0, 0, 0, 4, 5, 1, 7, 5] -- zeros first, "
+                 "then the digits, and no zero after the first digit.")
+        cards = present.sum(axis=1)
+        c.expect(cards.min() >= 1, "every set should hold at least one digit (cardinality >= 1).")
+        c.expect(set(np.unique(cards)) == set(range(1, m + 1)),
+                 f"cardinalities should cover 1..{m}; found {sorted(set(cards.tolist()))}.")
+        counts = np.bincount(cards, minlength=m + 1)[1:]
+        c.expect(counts.min() > 0.6 * n / m and counts.max() < 1.4 * n / m,
+                 "cardinalities should be uniform in 1..max_train_card; yours are far from it "
+                 f"(counts {counts.tolist()}).")
+        digit_counts = np.bincount(X[present], minlength=d + 1)[1:]
+        c.expect(digit_counts.min() > 0.6 * digit_counts.mean(),
+                 f"digits should be uniform in 1..{d}; counts per digit {digit_counts.tolist()}.")
+        c.expect(np.array_equal(y, X.sum(axis=1)), "y[i] should be the sum of the digits of X[i].")
+        X2, y2 = create_train_dataset(n_train=50, max_train_card=4, max_digit=3, seed=1)
+        c.expect(X2.shape == (50, 4) and X2.max() <= 3,
+                 "use the arguments: with max_train_card=4 and max_digit=3, X should have "
+                 f"shape (50, 4) and digits <= 3; got shape {X2.shape}, max {X2.max()}.")
+        X3, _ = create_train_dataset(n_train=n, max_train_card=m, max_digit=d, seed=0)
+        c.expect(np.array_equal(X, X3),
+                 "the same seed should give the same data: draw from "
+                 "rng = np.random.default_rng(seed).")
+        X4, _ = create_train_dataset(n_train=n, max_train_card=m, max_digit=d, seed=1)
+        c.expect(not np.array_equal(X, X4), "different seeds should give different data.")
+
+    return _run("create_train_dataset", create_train_dataset, body)
+
+
+def check_create_test_dataset(create_test_dataset: Callable[..., object]) -> bool:
+    """Self-check for Lab 01's ``create_test_dataset``."""
+
+    def body(c: _Checker) -> None:
+        n, cards, d = 300, [5, 10, 15, 40], 10
+        out = create_test_dataset(n_per_card=n, cardinalities=cards, max_digit=d, seed=0)
+        c.expect(isinstance(out, tuple) and len(out) == 2,
+                 f"return a tuple (X_test, y_test); got {type(out).__name__}.")
+        X_test, y_test = out
+        c.expect(isinstance(X_test, list) and isinstance(y_test, list),
+                 "X_test and y_test should be Python lists with one array per cardinality.")
+        c.expect(len(X_test) == len(cards) and len(y_test) == len(cards),
+                 f"expected one entry per cardinality ({len(cards)}); "
+                 f"got {len(X_test)} and {len(y_test)}.")
+        c.expect(all(_is_int_array(X) for X in X_test) and all(_is_int_array(y) for y in y_test),
+                 "every entry should be a NumPy array of integers (np.int64).")
+        shapes = [X.shape for X in X_test]
+        c.expect(shapes == [(n, k) for k in cards],
+                 f"X_test[i] should have shape (n_per_card, cardinalities[i]); got {shapes}.")
+        c.expect(all(y.shape == (n,) for y in y_test), "y_test[i] should have shape (n_per_card,).")
+        c.expect(all(X.min() >= 1 and X.max() <= d for X in X_test),
+                 f"test sets hold exactly cardinalities[i] digits in 1..{d}: no padding, no zeros.")
+        c.expect(all(np.array_equal(y, X.sum(axis=1)) for X, y in zip(X_test, y_test, strict=True)),
+                 "y_test[i][j] should be the sum of X_test[i][j].")
+        values = np.concatenate([X.ravel() for X in X_test])
+        counts = np.bincount(values, minlength=d + 1)[1:]
+        c.expect(counts.min() > 0.7 * counts.mean(),
+                 f"digits should be uniform in 1..{d}; counts per digit {counts.tolist()}.")
+        again, _ = create_test_dataset(n_per_card=n, cardinalities=cards, max_digit=d, seed=0)
+        c.expect(all(np.array_equal(a, b) for a, b in zip(X_test, again, strict=True)),
+                 "the same seed should give the same data: use np.random.default_rng(seed).")
+
+    return _run("create_test_dataset", create_test_dataset, body)

@@ -1,0 +1,373 @@
+"""Turn solution notebooks into student notebooks.
+
+``solutions/NN_slug.ipynb`` is the source. Its student version ``notebooks/NN_slug.ipynb``:
+
+- replaces every ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` region of a code cell with
+  ``# YOUR CODE HERE`` / ``raise NotImplementedError()``, indented like the ``BEGIN`` line;
+- replaces every ``<!-- BEGIN SOLUTION -->`` ... ``<!-- END SOLUTION -->`` region of a Markdown
+  cell, and the prose of every sphinx-exercise solution block, with ``*Your answer here.*``;
+- turns MyST directives (exercise, admonitions, math) into plain Markdown that JupyterLab shows;
+- clears outputs, execution counts and widget state.
+
+Stripping is deterministic and idempotent. A notebook with an unbalanced marker or directive
+raises :class:`StripError` naming the file and the cell, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+CODE_BEGIN = re.compile(r"^(?P<indent>[ \t]*)#\s*BEGIN SOLUTION\b.*$")
+CODE_END = re.compile(r"^[ \t]*#\s*END SOLUTION\b.*$")
+MD_BEGIN = re.compile(r"^\s*<!--\s*BEGIN SOLUTION\s*-->\s*$")
+MD_END = re.compile(r"^\s*<!--\s*END SOLUTION\s*-->\s*$")
+STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+ANSWER = "*Your answer here.*"
+HEADER_TAG = "student-header"
+KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info")
+KEEP_CELL_METADATA = ("tags",)
+
+FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>.*?)\s*$")
+OPTION = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
+ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<text>[^`]*)`")
+ADMONITIONS = {
+    "note": "Note", "tip": "Tip", "hint": "Hint", "important": "Important",
+    "warning": "Warning", "caution": "Caution", "attention": "Attention", "danger": "Danger",
+    "error": "Error", "seealso": "See also", "admonition": "", "margin": "", "sidebar": "",
+}
+
+
+class StripError(ValueError):
+    """A solution notebook that cannot be stripped (unbalanced marker or directive)."""
+
+
+@dataclass
+class _Directive:
+    name: str
+    arg: str
+    options: dict[str, str]
+    body: str
+
+
+# --------------------------------------------------------------------------- code cells
+
+
+def strip_code(source: str, where: str = "code") -> str:
+    """Replace each marked solution region of ``source`` with the indented stub."""
+    out: list[str] = []
+    indent: str | None = None
+    for lineno, line in enumerate(source.split("\n"), start=1):
+        begin, end = CODE_BEGIN.match(line), CODE_END.match(line)
+        if begin:
+            if indent is not None:
+                raise StripError(f"{where}, line {lineno}: BEGIN SOLUTION inside another one")
+            indent = begin.group("indent")
+            out.extend(indent + s for s in STUB)
+        elif end:
+            if indent is None:
+                raise StripError(f"{where}, line {lineno}: END SOLUTION without BEGIN SOLUTION")
+            indent = None
+        elif indent is None:
+            out.append(line)
+    if indent is not None:
+        raise StripError(f"{where}: BEGIN SOLUTION without END SOLUTION")
+    return "\n".join(out)
+
+
+def solution_lines(source: str, markdown: bool = False) -> list[str]:
+    """The lines strictly inside solution markers of one cell (for the leak test)."""
+    begin, end = (MD_BEGIN, MD_END) if markdown else (CODE_BEGIN, CODE_END)
+    inside, lines = False, []
+    for line in source.split("\n"):
+        if begin.match(line):
+            inside = True
+        elif end.match(line):
+            inside = False
+        elif inside:
+            lines.append(line)
+    return lines
+
+
+# ------------------------------------------------------------------------ markdown cells
+
+
+def _split_directives(text: str) -> list[str | _Directive]:
+    """Split Markdown into plain text chunks and top-level MyST fenced directives."""
+    lines = text.split("\n")
+    parts: list[str | _Directive] = []
+    plain: list[str] = []
+    i = 0
+    while i < len(lines):
+        m = FENCE_OPEN.match(lines[i])
+        if not m:
+            plain.append(lines[i])
+            i += 1
+            continue
+        fence = m.group("fence")
+        close = re.compile("^" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}\s*$")
+        j = i + 1
+        options: dict[str, str] = {}
+        while j < len(lines) and (opt := OPTION.match(lines[j])):
+            options[opt.group("key")] = opt.group("value")
+            j += 1
+        body: list[str] = []
+        while j < len(lines) and not close.match(lines[j]):
+            body.append(lines[j])
+            j += 1
+        if j == len(lines):
+            raise StripError(f"directive {{{m.group('name')}}} is not closed")
+        if plain:
+            parts.append("\n".join(plain))
+            plain = []
+        parts.append(_Directive(m.group("name"), m.group("arg"), options, "\n".join(body).strip()))
+        i = j + 1
+    if plain:
+        parts.append("\n".join(plain))
+    return parts
+
+
+def _plain_roles(text: str) -> str:
+    """Rewrite MyST roles as plain Markdown: {math}`x` -> $x$, {ref}`t <l>` -> t, ..."""
+
+    def repl(m: re.Match[str]) -> str:
+        role, content = m.group("role"), m.group("text")
+        if role == "math":
+            return f"${content}$"
+        if role.startswith("cite"):
+            return "[" + content.replace(",", ", ") + "]"
+        if (named := re.match(r"^(.*?)\s*<[^>]*>$", content)) and named.group(1):
+            return named.group(1)
+        return f"`{content}`" if role in {"code", "samp", "file", "kbd"} else content
+
+    return ROLE.sub(repl, text)
+
+
+def _plain_text(text: str) -> str:
+    """Drop MyST-only lines (targets ``(label)=`` and ``%`` comments) and rewrite roles."""
+    kept = [ln for ln in text.split("\n")
+            if not re.match(r"^\(\S+\)=\s*$", ln) and not ln.startswith("%")]
+    return _plain_roles("\n".join(kept))
+
+
+def _quote(title: str, body: str) -> str:
+    lines = ([f"**{title}**", ""] if title else []) + body.split("\n")
+    return "\n".join(("> " + ln).rstrip() for ln in lines)
+
+
+def _render_directive(d: _Directive) -> str:
+    """A non-exercise directive as plain Markdown."""
+    body = _student_markdown_text(d.body) if d.body else ""
+    if d.name == "math":
+        return f"$$\n{d.body}\n$$"
+    if d.name in ADMONITIONS:
+        title = d.arg if d.name in {"admonition", "margin", "sidebar"} else ADMONITIONS[d.name]
+        if d.name != "admonition" and d.arg:
+            body = f"{d.arg}\n\n{body}" if d.name not in {"margin", "sidebar"} else body
+        return _quote(_plain_roles(title), body)
+    if d.name in {"figure", "image"}:
+        return f"![{_plain_roles(d.body) or d.options.get('alt', '')}]({d.arg})"
+    if d.name in {"code-block", "code", "sourcecode"}:
+        return f"```{d.arg}\n{d.body}\n```"
+    return body
+
+
+def _student_markdown_text(text: str) -> str:
+    """Plain-Markdown rendering of text that holds no exercise or solution directive."""
+    out = []
+    for part in _split_directives(text):
+        out.append(part if isinstance(part, str) else _render_directive(part))
+    return _plain_text("\n".join(out))
+
+
+def strip_markdown_answers(source: str, where: str = "markdown") -> str:
+    """Replace each ``<!-- BEGIN SOLUTION -->`` ... ``<!-- END SOLUTION -->`` region."""
+    out: list[str] = []
+    inside = False
+    for lineno, line in enumerate(source.split("\n"), start=1):
+        if MD_BEGIN.match(line):
+            if inside:
+                raise StripError(f"{where}, line {lineno}: BEGIN SOLUTION inside another one")
+            inside = True
+            out.append(ANSWER)
+        elif MD_END.match(line):
+            if not inside:
+                raise StripError(f"{where}, line {lineno}: END SOLUTION without BEGIN SOLUTION")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise StripError(f"{where}: BEGIN SOLUTION without END SOLUTION")
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------ notebooks
+
+
+def _new_markdown(source: str, cell_id: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_markdown_cell(source)
+    cell["id"] = cell_id
+    return cell
+
+
+def _header(name: str) -> nbformat.NotebookNode:
+    text = (
+        f"> **Student version** of `solutions/{Path(name).name}`, generated by `make student`: "
+        "do not edit it by hand in the course repository.\n"
+        "> Fill in every cell marked `# YOUR CODE HERE` (delete the `raise NotImplementedError()` "
+        "line), then run the self-check cell that follows it. Answer the questions where you see "
+        f"{ANSWER}"
+    )
+    cell = _new_markdown(text, "student-header")
+    cell["metadata"] = {"tags": [HEADER_TAG]}
+    return cell
+
+
+def strip_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
+    """Return the student version of a solution notebook (the input is not modified)."""
+    cells_out: list[nbformat.NotebookNode] = []
+    in_exercise = False
+    solution_open_at: int | None = None  # cell index of the open solution-start
+    solution_had_code = False
+    n_exercise = 0
+
+    cells = nb.cells
+    if not (cells and HEADER_TAG in cells[0].get("metadata", {}).get("tags", [])):
+        cells_out.append(_header(name))
+
+    for index, cell in enumerate(cells):
+        where = f"{name}, cell {index}"
+        kept_metadata = {k: copy.deepcopy(v) for k, v in cell.get("metadata", {}).items()
+                         if k in KEEP_CELL_METADATA}
+        if cell.cell_type == "code":
+            new = nbformat.v4.new_code_cell(strip_code(cell.source, where))
+            new["id"] = cell.get("id", f"cell-{index}")
+            new["metadata"] = kept_metadata
+            if solution_open_at is not None:
+                if not solution_lines(cell.source):
+                    raise StripError(f"{where}: a code cell inside a solution block must mark "
+                                     "its answer with # BEGIN SOLUTION / # END SOLUTION")
+                solution_had_code = True
+            cells_out.append(new)
+            continue
+        if cell.cell_type != "markdown":
+            new = copy.deepcopy(cell)
+            cells_out.append(new)
+            continue
+
+        answered = strip_markdown_answers(cell.source, where)
+        try:
+            parts = _split_directives(answered)
+        except StripError as err:
+            raise StripError(f"{where}: {err}") from None
+        text: list[str] = []
+        for part in parts:
+            if isinstance(part, str):
+                if solution_open_at is None:
+                    text.append(_plain_text(part))
+                continue
+            base = part.name.removeprefix("prf:")
+            if base in {"exercise-start", "exercise"}:
+                if in_exercise or solution_open_at is not None:
+                    raise StripError(f"{where}: {{{part.name}}} inside another exercise/solution")
+                n_exercise += 1
+                title = f" {_plain_roles(part.arg)}" if part.arg else ""
+                text.append(f"**Exercise {n_exercise}.**{title}")
+                if part.body:
+                    text.append(_student_markdown_text(part.body))
+                in_exercise = base == "exercise-start"
+            elif base == "exercise-end":
+                if not in_exercise:
+                    raise StripError(f"{where}: {{exercise-end}} without {{exercise-start}}")
+                in_exercise = False
+            elif base == "solution-start":
+                if solution_open_at is not None:
+                    raise StripError(f"{where}: {{solution-start}} inside another solution")
+                solution_open_at, solution_had_code = index, False
+            elif base == "solution-end":
+                if solution_open_at is None:
+                    raise StripError(f"{where}: {{solution-end}} without {{solution-start}}")
+                if not solution_had_code:
+                    text.append(ANSWER)
+                solution_open_at = None
+            elif base == "solution":
+                if solution_open_at is None:
+                    text.append(ANSWER)
+            elif solution_open_at is None:
+                text.append(_render_directive(part))
+        source = "\n\n".join(t.strip("\n") for t in text if t.strip())
+        if source:
+            new = _new_markdown(source, cell.get("id", f"cell-{index}"))
+            new["metadata"] = kept_metadata
+            cells_out.append(new)
+
+    if solution_open_at is not None:
+        raise StripError(f"{name}, cell {solution_open_at}: {{solution-start}} is never closed")
+    if in_exercise:
+        raise StripError(f"{name}: an {{exercise-start}} is never closed by {{exercise-end}}")
+
+    out = nbformat.v4.new_notebook()
+    out.nbformat, out.nbformat_minor = nb.nbformat, max(nb.nbformat_minor, 5)
+    out.metadata = {k: copy.deepcopy(v) for k, v in nb.metadata.items()
+                    if k in KEEP_NOTEBOOK_METADATA}
+    out.cells = cells_out
+    return out
+
+
+def to_text(nb: nbformat.NotebookNode) -> str:
+    """Serialise a notebook deterministically (sorted keys, one-space indent, final newline)."""
+    text = nbformat.writes(nb)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def strip_file(src: Path) -> str:
+    """Read a solution notebook and return its student version as text."""
+    nb = nbformat.read(src, as_version=4)
+    return to_text(strip_notebook(nb, str(src)))
+
+
+def plan(src_dir: Path, dst_dir: Path, names: list[str] | None = None) -> dict[Path, str]:
+    """Strip every selected solution notebook; raise StripError before anything is written."""
+    sources = sorted(src_dir.glob("*.ipynb"))
+    if names:
+        wanted = {Path(n).name for n in names}
+        sources = [s for s in sources if s.name in wanted]
+        missing = wanted - {s.name for s in sources}
+        if missing:
+            listed = ", ".join(sorted(missing))
+            raise StripError(f"no such solution notebook in {src_dir}: {listed}")
+    errors, result = [], {}
+    for src in sources:
+        try:
+            result[dst_dir / src.name] = strip_file(src)
+        except StripError as err:
+            errors.append(str(err))
+    if errors:
+        raise StripError("\n".join(errors))
+    return result
+
+
+def marked_lines(nb: nbformat.NotebookNode) -> set[str]:
+    """Every line a student must not see: marked code, marked Markdown, solution-block prose."""
+    lines: set[str] = set()
+    in_block = False
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            lines.update(solution_lines(cell.source))
+            continue
+        lines.update(solution_lines(cell.source, markdown=True))
+        for part in _split_directives(cell.source):
+            if isinstance(part, str):
+                if in_block:
+                    lines.update(part.split("\n"))
+            elif part.name == "solution-start":
+                in_block = True
+            elif part.name == "solution-end":
+                in_block = False
+            elif part.name == "solution" or in_block:
+                lines.update(part.body.split("\n"))
+    return {ln.strip() for ln in lines if ln.strip()}

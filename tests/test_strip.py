@@ -1,0 +1,176 @@
+"""Solution -> student stripping: markers, directives, idempotency, errors, CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from labcode.strip import ANSWER, StripError, strip_code, strip_notebook, to_text
+
+ROOT_CMD = [sys.executable, "-m", "labcode", "strip"]
+
+
+def notebook(*cells):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                  "language": "python"},
+                   "widgets": {"application/vnd.jupyter.widget-state+json": {"state": {}}}}
+    for i, (kind, source) in enumerate(cells):
+        cell = (nbformat.v4.new_code_cell(source) if kind == "code"
+                else nbformat.v4.new_markdown_cell(source))
+        cell["id"] = f"c{i}"
+        nb.cells.append(cell)
+    return nb
+
+
+def body(nb):
+    """The cells after the generated header, as (type, source) pairs."""
+    return [(c.cell_type, c.source) for c in nb.cells[1:]]
+
+
+def test_stub_keeps_signature_docstring_and_indentation():
+    src = ('def f(x):\n    """Doc."""\n    y = 1\n    # BEGIN SOLUTION\n    return x + y\n'
+           '    # END SOLUTION\n')
+    assert strip_code(src) == ('def f(x):\n    """Doc."""\n    y = 1\n    # YOUR CODE HERE\n'
+                               '    raise NotImplementedError()\n')
+
+
+def test_partial_cells_and_several_regions():
+    src = ("a = 1\n# BEGIN SOLUTION\nb = 2\n# END SOLUTION\nprint(a)\n"
+           "class K:\n    def m(self):\n        # BEGIN SOLUTION\n        return 3\n"
+           "        # END SOLUTION\n")
+    out = strip_code(src)
+    assert "b = 2" not in out and "return 3" not in out
+    assert out.startswith("a = 1\n# YOUR CODE HERE\nraise NotImplementedError()\nprint(a)\n")
+    assert "        # YOUR CODE HERE\n        raise NotImplementedError()" in out
+
+
+@pytest.mark.parametrize(
+    "src, message",
+    [
+        ("# BEGIN SOLUTION\nx = 1\n", "BEGIN SOLUTION without END SOLUTION"),
+        ("x = 1\n# END SOLUTION\n", "END SOLUTION without BEGIN SOLUTION"),
+        ("# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION\n", "inside another one"),
+    ],
+)
+def test_unbalanced_code_markers(src, message):
+    with pytest.raises(StripError, match=message):
+        strip_code(src, "lab.ipynb, cell 3")
+
+
+def test_outputs_counts_and_widget_state_are_cleared():
+    nb = notebook(("code", "print(1)"))
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="1\n")]
+    nb.cells[0].execution_count = 4
+    nb.cells[0].metadata = {"tags": ["nbval-check-output"], "execution": {"x": 1}}
+    out = strip_notebook(nb, "lab.ipynb")
+    cell = out.cells[1]
+    assert cell.outputs == [] and cell.execution_count is None
+    assert cell.metadata == {"tags": ["nbval-check-output"]}
+    assert "widgets" not in out.metadata and "kernelspec" in out.metadata
+
+
+def test_exercise_and_solution_directives_become_plain_markdown():
+    nb = notebook(
+        ("markdown", "```{exercise} Add up\n:label: ex-add\n\nWrite `add`.\n```"),
+        ("markdown", "```{solution-start} ex-add\n:class: dropdown\n```\nWhy it works."),
+        ("code", "def add(a, b):\n    # BEGIN SOLUTION\n    return a + b\n    # END SOLUTION"),
+        ("markdown", "```{solution-end}\n```\nAfter the solution."),
+        ("markdown", "```{note}\nA {math}`x^2` note, see {cite:p}`zaheer2017deepsets`.\n```"),
+    )
+    cells = body(strip_notebook(nb, "lab.ipynb"))
+    assert cells[0] == ("markdown", "**Exercise 1.** Add up\n\nWrite `add`.")
+    stub = "def add(a, b):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
+    assert cells[1] == ("code", stub)
+    assert cells[2] == ("markdown", "After the solution.")  # solution prose dropped
+    assert cells[3] == ("markdown", "> **Note**\n>\n> A $x^2$ note, see [zaheer2017deepsets].")
+    assert not any("{" in s for kind, s in cells if kind == "markdown")
+
+
+def test_prose_only_solution_becomes_an_answer_placeholder():
+    nb = notebook(
+        ("markdown", "```{exercise}\n:label: q1\nWhy?\n```\n\n```{solution-start} q1\n"
+                     ":class: dropdown\n```\nBecause 3 x 1/3 = 5 x 1/5.\n```{solution-end}\n```"),
+        ("markdown", "Text.\n<!-- BEGIN SOLUTION -->\nSecret answer.\n<!-- END SOLUTION -->"),
+    )
+    cells = body(strip_notebook(nb, "lab.ipynb"))
+    assert cells[0] == ("markdown", f"**Exercise 1.**\n\nWhy?\n\n{ANSWER}")
+    assert cells[1] == ("markdown", f"Text.\n{ANSWER}")
+    assert "Because" not in str(cells) and "Secret" not in str(cells)
+
+
+def test_gated_exercise_keeps_its_code_cells():
+    nb = notebook(
+        ("markdown", "```{exercise-start} Scaffold\n:label: ex-s\n```\nUse this:"),
+        ("code", "helper = 1"),
+        ("markdown", "```{exercise-end}\n```"),
+    )
+    assert body(strip_notebook(nb, "lab.ipynb")) == [
+        ("markdown", "**Exercise 1.** Scaffold\n\nUse this:"), ("code", "helper = 1")]
+
+
+@pytest.mark.parametrize(
+    "cells, message",
+    [
+        ([("markdown", "```{solution-start} x\n```")], "cell 0: {solution-start} is never closed"),
+        ([("markdown", "```{solution-end}\n```")], "cell 0: {solution-end} without"),
+        ([("markdown", "```{solution-start} x\n```"), ("code", "answer = 42"),
+          ("markdown", "```{solution-end}\n```")], "cell 1: a code cell inside a solution"),
+        ([("code", "ok = 1"), ("code", "# BEGIN SOLUTION\nx = 1")],
+         "cell 1: BEGIN SOLUTION without END"),
+        ([("markdown", "<!-- END SOLUTION -->")], "cell 0, line 1: END SOLUTION without"),
+        ([("markdown", "```{note}\nnever closed")], "cell 0: directive {note} is not closed"),
+    ],
+)
+def test_errors_name_the_file_and_the_cell(cells, message):
+    with pytest.raises(StripError, match="lab.ipynb") as err:
+        strip_notebook(notebook(*cells), "lab.ipynb")
+    assert message in str(err.value)
+
+
+def test_strip_is_idempotent_and_deterministic():
+    nb = notebook(
+        ("markdown", "```{exercise}\n:label: e\nDo it.\n```"),
+        ("markdown", "```{solution-start} e\n:class: dropdown\n```"),
+        ("code", "def f():\n    # BEGIN SOLUTION\n    return 1\n    # END SOLUTION"),
+        ("markdown", "```{solution-end}\n```"),
+    )
+    once = strip_notebook(nb, "lab.ipynb")
+    twice = strip_notebook(once, "lab.ipynb")
+    assert to_text(once) == to_text(twice) == to_text(strip_notebook(nb, "lab.ipynb"))
+    assert to_text(once).endswith("}\n")
+
+
+def test_cli_reports_unbalanced_marker_and_writes_nothing(tmp_path):
+    src, dst = tmp_path / "solutions", tmp_path / "notebooks"
+    src.mkdir()
+    nbformat.write(notebook(("code", "x = 1")), src / "01_good.ipynb")
+    nbformat.write(notebook(("code", "ok = 1"), ("code", "# BEGIN SOLUTION\nx = 1")),
+                   src / "02_bad.ipynb")
+    run = subprocess.run([*ROOT_CMD, "--src", str(src), "--dst", str(dst)],
+                         capture_output=True, text=True)
+    assert run.returncode == 2
+    assert "02_bad.ipynb, cell 1" in run.stderr and "nothing written" in run.stderr
+    assert not dst.exists()
+
+
+def test_cli_writes_then_check_passes_then_detects_drift(tmp_path):
+    src, dst = tmp_path / "solutions", tmp_path / "notebooks"
+    src.mkdir()
+    nbformat.write(notebook(("code", "# BEGIN SOLUTION\nx = 1\n# END SOLUTION")),
+                   src / "01_a.ipynb")
+    args = ["--src", str(src), "--dst", str(dst)]
+    assert subprocess.run([*ROOT_CMD, *args], capture_output=True).returncode == 0
+    student = json.loads((dst / "01_a.ipynb").read_text())
+    assert "x = 1" not in json.dumps(student)
+    check = subprocess.run([*ROOT_CMD, "--check", *args], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    (dst / "01_a.ipynb").write_text((dst / "01_a.ipynb").read_text().replace("YOUR", "MY"))
+    (dst / "99_orphan.ipynb").write_text("{}")
+    check = subprocess.run([*ROOT_CMD, "--check", *args], capture_output=True, text=True)
+    assert check.returncode == 1
+    assert "out of sync" in check.stdout and "99_orphan.ipynb" in check.stdout
