@@ -3,8 +3,8 @@
 Each ``check_*`` function calls the student's function on small inputs, tests it against the
 contract stated in the exercise (shapes, dtypes, value ranges, padding, determinism...), and
 prints a short verdict. It never compares with a reference answer and never shows a raw
-traceback: a failing check prints what was expected and a hint. It returns ``True`` when every
-check passes.
+traceback: a failing check prints what was expected and a hint. It returns nothing, so that a
+notebook cell shows the verdict alone; a passing verdict starts with ``PASSED`` below.
 """
 
 from __future__ import annotations
@@ -30,34 +30,36 @@ class _Checker:
         self.passed += 1
 
 
-def _run(name: str, fn: object, body: Callable[[_Checker], None]) -> bool:
+PASSED = "✓"
+
+
+def _run(name: str, fn: object, body: Callable[[_Checker], None]) -> None:
     """Run ``body`` against ``fn`` and print one friendly verdict line (or two)."""
     if not callable(fn):
-        print(f"❌ {name}: expected your function itself (e.g. `{name}`), got {type(fn).__name__}.")
-        return False
+        print(f"✗ {name}: expected your function itself (e.g. `{name}`), got {type(fn).__name__}.")
+        return
     checker = _Checker()
     try:
         body(checker)
     except NotImplementedError:
-        print(f"⏳ {name} is not implemented yet: replace `raise NotImplementedError()` "
+        print(f"… {name} is not implemented yet: replace `raise NotImplementedError()` "
               "with your code, then run this cell again.")
-        return False
+        return
     except _Fail as failure:
-        print(f"❌ {name}: {checker.passed} checks passed, then one failed.\n   Hint: {failure}")
-        return False
+        print(f"✗ {name}: {checker.passed} checks passed, then one failed.\n   Hint: {failure}")
+        return
     except Exception as error:  # the student's code raised: report it without a traceback
-        print(f"❌ {name} raised {type(error).__name__}: {error}\n"
+        print(f"✗ {name} raised {type(error).__name__}: {error}\n"
               "   Hint: run it by hand on small arguments to see where it goes wrong.")
-        return False
-    print(f"✅ {name}: all {checker.passed} checks passed.")
-    return True
+        return
+    print(f"{PASSED} {name}: all {checker.passed} checks passed.")
 
 
 def _is_int_array(a: object) -> bool:
     return isinstance(a, np.ndarray) and np.issubdtype(a.dtype, np.integer)
 
 
-def check_create_train_dataset(create_train_dataset: Callable[..., object]) -> bool:
+def check_create_train_dataset(create_train_dataset: Callable[..., object]) -> None:
     """Self-check for Lab 01's ``create_train_dataset``."""
 
     def body(c: _Checker) -> None:
@@ -102,10 +104,10 @@ def check_create_train_dataset(create_train_dataset: Callable[..., object]) -> b
         X4, _ = create_train_dataset(n_train=n, max_train_card=m, max_digit=d, seed=1)
         c.expect(not np.array_equal(X, X4), "different seeds should give different data.")
 
-    return _run("create_train_dataset", create_train_dataset, body)
+    _run("create_train_dataset", create_train_dataset, body)
 
 
-def check_create_test_dataset(create_test_dataset: Callable[..., object]) -> bool:
+def check_create_test_dataset(create_test_dataset: Callable[..., object]) -> None:
     """Self-check for Lab 01's ``create_test_dataset``."""
 
     def body(c: _Checker) -> None:
@@ -137,4 +139,4 @@ def check_create_test_dataset(create_test_dataset: Callable[..., object]) -> boo
         c.expect(all(np.array_equal(a, b) for a, b in zip(X_test, again, strict=True)),
                  "the same seed should give the same data: use np.random.default_rng(seed).")
 
-    return _run("create_test_dataset", create_test_dataset, body)
+    _run("create_test_dataset", create_test_dataset, body)

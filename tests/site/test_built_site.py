@@ -1,0 +1,58 @@
+"""Checks on the built site in _build/html (run by `make site` after the build)."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+HTML = Path(__file__).resolve().parents[2] / "_build" / "html"
+LAB01 = HTML / "solutions" / "01_data_generation.html"
+
+
+def text_of(page: str) -> str:
+    """The visible text of an HTML page (tags removed, entities decoded)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+@pytest.fixture(scope="module")
+def lab01() -> str:
+    assert LAB01.is_file(), "build the site first: make site"
+    return LAB01.read_text(encoding="utf-8")
+
+
+def test_intro_and_lab_pages_exist():
+    for page in ("index.html", "book/intro.html", "book/setup.html", "book/instructors.html",
+                 "book/references.html", "solutions/01_data_generation.html"):
+        assert (HTML / page).is_file(), page
+
+
+def test_lab01_has_its_figures(lab01):
+    images = re.findall(r'<img[^>]+src="([^"]+\.png)"', lab01)
+    assert len(images) >= 3
+    for src in images:
+        assert (LAB01.parent / src).resolve().is_file(), src
+
+
+def test_lab01_exercises_and_collapsed_solutions(lab01):
+    assert lab01.count('class="exercise admonition"') == 4
+    # every solution is a dropdown (folded until clicked) ...
+    solutions = lab01.split('class="solution dropdown admonition"')[1:]
+    assert len(solutions) == 4
+    # ... and the gated solution holds the solution code cell
+    assert "keep = positions[None, :]" in text_of(solutions[0])
+
+
+def test_lab01_kept_outputs_are_rendered(lab01):
+    text = text_of(lab01)
+    assert "create_train_dataset: all 14 checks passed" in text
+    assert "test sets in all: 200000" in text
+
+
+def test_no_cdn_scripts():
+    for page in HTML.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "cdnjs.cloudflare.com/ajax/libs/require.js" not in text, page
+        assert "cdn.jsdelivr.net/npm/@jupyter-widgets" not in text, page
