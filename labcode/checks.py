@@ -140,3 +140,486 @@ def check_create_test_dataset(create_test_dataset: Callable[..., object]) -> Non
                  "the same seed should give the same data: use np.random.default_rng(seed).")
 
     _run("create_test_dataset", create_test_dataset, body)
+
+
+# --- Lab 03: the 1/3-vs-1/5 task ---
+# These checks draw random numbers inside torch.random.fork_rng(), so running a check (or not)
+# does not change the numbers a notebook draws afterwards.
+
+
+def _is_float32_tensor(t: object) -> bool:
+    import torch
+
+    return isinstance(t, torch.Tensor) and t.dtype == torch.float32
+
+
+def _raises_value_error(fn: Callable[..., object], *args: object) -> bool:
+    try:
+        fn(*args)
+    except ValueError:
+        return True
+    except Exception:  # another error is not the clear ValueError the exercise asks for
+        return False
+    return False
+
+
+def check_make_data(make_data: Callable[..., object]) -> None:
+    """Self-check for Lab 03's ``make_data(N)``."""
+    import torch
+
+    def body(c: _Checker) -> None:
+        n = 2000
+        out = make_data(n)
+        c.expect(isinstance(out, tuple) and len(out) == 2,
+                 f"return a tuple (X, y); got {type(out).__name__}.")
+        X, y = out
+        c.expect(isinstance(X, torch.Tensor) and isinstance(y, torch.Tensor),
+                 "X and y should be PyTorch tensors (torch.Tensor), not "
+                 f"{type(X).__name__} and {type(y).__name__}.")
+        c.expect(tuple(X.shape) == (n, 10, 1),
+                 f"X should have shape (N, 10, 1) = {(n, 10, 1)}; got {tuple(X.shape)}.")
+        c.expect(tuple(y.shape) == (n, 1),
+                 f"y should have shape (N, 1) = {(n, 1)}; got {tuple(y.shape)}.")
+        c.expect(_is_float32_tensor(X) and _is_float32_tensor(y),
+                 f"X and y should be float32 tensors (BCELoss wants float labels); got "
+                 f"{X.dtype} and {y.dtype}.")
+        labels = y[:, 0]
+        c.expect(bool(((labels == 0) | (labels == 1)).all()),
+                 "y should hold the class of each instance: 0.0 or 1.0.")
+        c.expect(int(labels.sum()) == n // 2,
+                 f"the data should be exactly balanced: N/2 = {n // 2} instances of class 1; "
+                 f"got {int(labels.sum())}.")
+        x = X[:, :, 0].double()
+        thirds = ((x - 1 / 3).abs() < 1e-6).sum(dim=1)
+        fifths = ((x - 1 / 5).abs() < 1e-6).sum(dim=1)
+        nonzero = (x != 0).sum(dim=1)
+        zero = labels == 0
+        c.expect(bool((thirds[zero] == 3).all() and (nonzero[zero] == 3).all()),
+                 "every class-0 instance should have exactly 3 objects equal to 1/3 and the "
+                 "other 7 equal to 0.")
+        c.expect(bool((fifths[~zero] == 5).all() and (nonzero[~zero] == 5).all()),
+                 "every class-1 instance should have exactly 5 objects equal to 1/5 and the "
+                 "other 5 equal to 0.")
+        per_position = (x != 0).sum(dim=0)
+        mean = float(per_position.float().mean())
+        c.expect(float(per_position.min()) > 0.8 * mean and float(per_position.max()) < 1.2 * mean,
+                 "choose the nonzero objects at random for every instance, each position "
+                 "equally likely; nonzeros per position in your data: "
+                 f"{per_position.tolist()}.")
+        patterns = {tuple(row) for row in (x[zero] != 0).int().tolist()}
+        c.expect(len(patterns) > 50,
+                 "draw a new random subset for every instance; yours repeat the same few "
+                 f"patterns ({len(patterns)} different ones among {int(zero.sum())} instances).")
+        X2, _ = make_data(n)
+        c.expect(not torch.equal(X, X2), "two calls should give two different random draws.")
+        X3, y3 = make_data(2)
+        c.expect(tuple(X3.shape) == (2, 10, 1) and sorted(y3[:, 0].tolist()) == [0.0, 1.0],
+                 "make_data(2) should give one instance of each class.")
+        c.expect(_raises_value_error(make_data, 7),
+                 "make_data(7) cannot be balanced: raise a ValueError that says N must be even.")
+        c.expect(_raises_value_error(make_data, 0),
+                 "make_data(0) should raise a ValueError (N must be at least 2).")
+
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        _run("make_data", make_data, body)
+
+
+def check_deepset(DeepSet: type) -> None:
+    """Self-check for Lab 03's ``DeepSet`` class (built with no arguments)."""
+    import torch
+    from torch import nn
+
+    from labcode.symmetry import invariance_deviation
+
+    def body(c: _Checker) -> None:
+        c.expect(isinstance(DeepSet, type),
+                 "pass the class itself, check_deepset(DeepSet), not an instance DeepSet().")
+        model = DeepSet()
+        c.expect(isinstance(model, nn.Module),
+                 "DeepSet should subclass torch.nn.Module (and call super().__init__()).")
+        phi, rho = getattr(model, "phi", None), getattr(model, "rho", None)
+        c.expect(isinstance(phi, nn.Module) and isinstance(rho, nn.Module),
+                 "store the element-wise network as self.phi and the set-wide network as "
+                 "self.rho, both nn.Modules (e.g. nn.Sequential).")
+        n_params = sum(p.numel() for p in model.parameters())
+        c.expect(0 < n_params <= 500,
+                 f"keep both networks small (about 5 hidden units a layer); yours has "
+                 f"{n_params} parameters.")
+        x = torch.rand(64, 10, 1) * (torch.rand(64, 10, 1) < 0.4)
+        with torch.no_grad():
+            out = model(x)
+            c.expect(isinstance(out, torch.Tensor) and tuple(out.shape) == (64, 1),
+                     "model(X) with X of shape (N, 10, 1) should return shape (N, 1); got "
+                     f"{tuple(out.shape) if isinstance(out, torch.Tensor) else type(out)}.")
+            c.expect(bool(((out >= 0) & (out <= 1)).all()),
+                     "the output is a probability: end with a sigmoid (nn.Sigmoid) so it "
+                     "lies in [0, 1].")
+            h = phi(x)
+            c.expect(isinstance(h, torch.Tensor) and h.ndim == 3 and h.shape[:2] == (64, 10),
+                     "self.phi should map each object separately: phi(X) with X of shape "
+                     f"(N, 10, 1) should have shape (N, 10, k); got {tuple(h.shape)}.")
+            alone = torch.cat([phi(x[:, j:j + 1]) for j in range(10)], dim=1)
+            c.expect(torch.allclose(alone, h, atol=1e-6),
+                     "phi should see one object at a time: phi of object j alone should equal "
+                     "phi(X)[:, j]. Apply nn.Linear layers to the last dimension only.")
+            pooled = rho(h.sum(dim=1))
+            c.expect(torch.allclose(out, pooled, atol=1e-6)
+                     or torch.allclose(out, torch.sigmoid(pooled), atol=1e-6),
+                     "forward should go in order: phi on every object, sum over the objects "
+                     "(dim=1), then rho on the pooled vector.")
+            deviation = invariance_deviation(model, x, n_perms=20, seed=0)
+            c.expect(deviation <= 1e-5,
+                     f"the output changes by up to {deviation:.2g} when the objects are "
+                     "reordered: a DeepSet must be permutation invariant.")
+            other = model(torch.rand(8, 7, 1))
+            c.expect(tuple(other.shape) == (8, 1),
+                     "a DeepSet works for sets of any size: sum over dim=1 instead of assuming "
+                     f"10 objects (a batch of 7-object sets gave shape {tuple(other.shape)}).")
+
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        _run("DeepSet", DeepSet, body)
+
+
+def check_train(train: Callable[..., object]) -> None:
+    """Self-check for Lab 03's ``train(model, steps, ..., progress)`` (200 quick steps)."""
+    import numbers
+
+    import torch
+
+    from labcode.models import mlp
+
+    def body(c: _Checker) -> None:
+        steps = 200
+        model = mlp(hidden=(32, 32))
+        before = [p.detach().clone() for p in model.parameters()]
+        try:
+            out = train(model, steps=steps, progress=False)
+        except TypeError as error:
+            if "progress" not in str(error):
+                raise
+            c.expect(False, "keep the signature train(model, steps=4000, batch_size=200, "
+                            "lr=1e-3, progress=True): the check calls it with progress=False.")
+        c.expect(isinstance(out, tuple) and len(out) == 2,
+                 f"return a tuple (model, history); got {type(out).__name__}.")
+        trained, history = out
+        c.expect(trained is model,
+                 "return the model you were given, trained in place, as the first item.")
+        if isinstance(history, torch.Tensor):
+            history = history.tolist()
+        c.expect(isinstance(history, (list, tuple, np.ndarray)) and len(history) == steps,
+                 f"the history should hold one loss per step: {steps} values for "
+                 f"steps={steps}; got {len(history) if hasattr(history, '__len__') else history}.")
+        c.expect(all(isinstance(v, numbers.Real) for v in history),
+                 "store plain numbers in the history: append loss.item(), not the loss tensor "
+                 "(a tensor keeps its whole computation graph in memory).")
+        c.expect(all(np.isfinite(v) for v in history), "the history holds NaN or infinite losses.")
+        changed = any(not torch.equal(a, b) for a, b in zip(before, model.parameters(),
+                                                            strict=True))
+        c.expect(changed, "the parameters did not change: call optimizer.zero_grad(), "
+                          "loss.backward() and optimizer.step() at every step.")
+        first, last = float(np.mean(history[:40])), float(np.mean(history[-40:]))
+        c.expect(last < first - 0.02,
+                 f"the loss should go down within {steps} steps of Adam (lr=1e-3): mean "
+                 f"{first:.3f} over the first 40 steps, {last:.3f} over the last 40. Draw a "
+                 "fresh batch with make_data every step and use BCELoss.")
+
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        _run("train", train, body)
+
+
+def check_count_params(count_params: Callable[..., object]) -> None:
+    """Self-check for Lab 03's ``count_params(model)``."""
+    import numbers
+
+    from torch import nn
+
+    def body(c: _Checker) -> None:
+        n = count_params(nn.Linear(3, 4))
+        c.expect(isinstance(n, numbers.Integral),
+                 f"return a plain Python int, not {type(n).__name__} (use int(...) if needed).")
+        c.expect(n == 16, f"nn.Linear(3, 4) has 3 x 4 weights + 4 biases = 16 parameters; "
+                          f"got {n}.")
+        net = nn.Sequential(nn.Linear(10, 5), nn.Tanh(), nn.Linear(5, 1))
+        n = count_params(net)
+        c.expect(n == 61, f"count the parameters of every layer: (10 x 5 + 5) + (5 x 1 + 1) = "
+                          f"61 for Linear(10, 5), Tanh, Linear(5, 1); got {n}.")
+        c.expect(count_params(nn.Tanh()) == 0, "a layer without parameters (nn.Tanh) has 0.")
+        shared = nn.Linear(2, 2)
+        n = count_params(nn.Sequential(shared, nn.Tanh(), shared))
+        c.expect(n == 6, "a layer used twice is one set of parameters: count "
+                         f"model.parameters(), which lists it once (expected 6, got {n}).")
+
+    _run("count_params", count_params, body)
+
+
+# --- Lab 02: DeepSets vs LSTM on digit sums ---
+# The model checks build the student's class with small sizes inside torch.random.fork_rng(), so
+# a check does not change the random numbers a notebook draws afterwards.
+
+
+def _raises_clear_error(fn: Callable[..., object], *args: object) -> bool:
+    """True if ``fn(*args)`` raises a ValueError or TypeError (the clear errors we ask for)."""
+    try:
+        fn(*args)
+    except (ValueError, TypeError):
+        return True
+    except Exception:
+        return False
+    return False
+
+
+def _build_digit_model(cls: type, c: _Checker, h1: int, h2: int) -> object:
+    from torch import nn
+
+    try:
+        model = cls(input_dim=11, embedding_dim=h1, hidden_dim=h2)
+    except TypeError as err:
+        raise _Fail(f"build the model as {cls.__name__}(input_dim=11, embedding_dim={h1}, "
+                    f"hidden_dim={h2}); that call raised TypeError: {err}") from None
+    c.expect(isinstance(model, nn.Module),
+             f"{cls.__name__} should subclass torch.nn.Module (class {cls.__name__}(nn.Module)).")
+    return model
+
+
+def _check_digit_model_contract(model: object, per_position_hint: str, c: _Checker) -> None:
+    """Shapes, batch independence and the clear errors every digit-sum model owes."""
+    import torch
+
+    x = torch.randint(0, 11, (6, 7))
+    with torch.no_grad():
+        out = model(x)
+        c.expect(isinstance(out, torch.Tensor) and torch.is_floating_point(out),
+                 f"forward should return a float tensor; got {type(out).__name__}"
+                 f"{'' if not isinstance(out, torch.Tensor) else ' of dtype ' + str(out.dtype)}.")
+        if tuple(out.shape) == (7,):
+            raise _Fail("the output has one value per *position* instead of one per set: "
+                        + per_position_hint)
+        c.expect(tuple(out.shape) == (6,),
+                 f"for x of shape (batch, set size) = (6, 7) the output should have shape "
+                 f"(batch,) = (6,); got {tuple(out.shape)}. Squeeze the last dimension: "
+                 "out.squeeze(-1).")
+        for size in (1, 3, 25):
+            xs = torch.randint(0, 11, (5, size))
+            c.expect(tuple(model(xs).shape) == (5,),
+                     f"sets of {size} elements should work too: shape (5, {size}) -> (5,).")
+        c.expect(torch.allclose(model(x[:2]), out[:2], atol=1e-5),
+                 "the prediction for one set should not depend on the other sets of the batch: "
+                 "reduce over the set dimension (dim=1), never over the batch (dim=0).")
+    c.expect(_raises_clear_error(model, torch.randint(0, 11, (7,))),
+             "a 1-D input should raise a ValueError naming the shape (batch, set size): keep "
+             "check_digit_batch(x) as the first line of forward.")
+    c.expect(_raises_clear_error(model, x.float()),
+             "a float input should raise a TypeError asking for a LongTensor: keep "
+             "check_digit_batch(x) as the first line of forward.")
+
+
+def check_digit_deepsets(DeepSets: type) -> None:
+    """Self-check for Lab 02's ``DeepSets`` class (embedding, Linear + tanh, sum, Linear)."""
+    import torch
+    from torch import nn
+
+    from labcode.evaluation import deepsets_param_count
+
+    def body(c: _Checker) -> None:
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            h1, h2 = 8, 4
+            model = _build_digit_model(DeepSets, c, h1, h2)
+            n_params = sum(p.numel() for p in model.parameters())
+            expected = deepsets_param_count(11, h1, h2)
+            c.expect(n_params == expected,
+                     f"with embedding_dim={h1} and hidden_dim={h2} the model should have "
+                     f"11*{h1} + ({h1}*{h2} + {h2}) + ({h2} + 1) = {expected} parameters "
+                     f"(embedding, Linear h1->h2, Linear h2->1); yours has {n_params}.")
+            _check_digit_model_contract(
+                model, "sum over the elements of each set (dim=1), not over the batch (dim=0).", c)
+            x = torch.randint(0, 11, (6, 7))
+            with torch.no_grad():
+                out = model(x)
+                for _ in range(3):
+                    perm = torch.randperm(7)
+                    c.expect(torch.allclose(model(x[:, perm]), out, atol=1e-4),
+                             "reordering the elements of a set changed the prediction: pool "
+                             "with a sum over the elements (dim=1).")
+                X, Y, Z = (torch.randint(1, 11, (4, k)) for k in (3, 4, 4))
+                lhs = model(torch.cat([X, Y], 1)) + model(Z)
+                rhs = model(torch.cat([X, Z], 1)) + model(Y)
+                c.expect(torch.allclose(lhs, rhs, atol=1e-4),
+                         "the prediction should be a Linear layer of the SUM of phi over the "
+                         "set: f(X+Y) + f(Z) must equal f(X+Z) + f(Y). Sum (not mean or max) "
+                         "over dim=1, and apply only the last Linear after the sum.")
+                embeddings = [m for m in model.modules() if isinstance(m, nn.Embedding)]
+                c.expect(len(embeddings) == 1,
+                         "use one nn.Embedding(input_dim, embedding_dim) for the digits.")
+                emb = embeddings[0]
+                weight = emb.weight.detach().clone()
+                curve = []
+                for scale in (0.0, 1.0, 2.0):  # f is affine in the embedding iff phi is
+                    emb.weight.copy_(scale * weight)
+                    curve.append(model(x))
+                emb.weight.copy_(weight)
+                bend = (curve[2] - 2 * curve[1] + curve[0]).abs().max().item()
+                c.expect(bend > 1e-3,
+                         "phi looks affine: apply tanh (torch.tanh or nn.Tanh) to the output "
+                         "of the Linear layer h1 -> h2, before the sum.")
+
+    _run("DeepSets", DeepSets, body)
+
+
+def check_digit_lstm(LSTMBaseline: type) -> None:
+    """Self-check for Lab 02's ``LSTMBaseline`` class (embedding, LSTM, Linear on the last
+    step)."""
+    import torch
+
+    from labcode.evaluation import lstm_param_count
+
+    def body(c: _Checker) -> None:
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            h1, h2 = 8, 4
+            model = _build_digit_model(LSTMBaseline, c, h1, h2)
+            n_params = sum(p.numel() for p in model.parameters())
+            expected = lstm_param_count(11, h1, h2)
+            c.expect(n_params == expected,
+                     f"with embedding_dim={h1} and hidden_dim={h2} the model should have "
+                     f"11*{h1} + 4*({h1}*{h2} + {h2}*{h2} + 2*{h2}) + ({h2} + 1) = {expected} "
+                     f"parameters (embedding, one nn.LSTM layer, Linear h2->1); yours has "
+                     f"{n_params}.")
+            _check_digit_model_contract(
+                model, "nn.LSTM reads (set size, batch, features) unless you pass "
+                "batch_first=True.", c)
+            x = torch.randint(1, 11, (32, 7))
+            with torch.no_grad():
+                out = model(x)
+                changed = (model(x.flip(1)) - out).abs().max().item()
+                c.expect(changed > 1e-6,
+                         "reversing the sets did not change a single prediction, but an LSTM "
+                         "reads its input in order: feed the embedded sequence to the LSTM.")
+                last = x.clone()
+                last[:, -1] = torch.where(last[:, -1] == 1, 2, 1)
+                c.expect((model(last) - out).abs().max().item() > 1e-6,
+                         "changing the LAST element of every set changed nothing: predict from "
+                         "the hidden state after the last time step (h_n[-1], or "
+                         "output[:, -1] with batch_first=True).")
+
+    _run("LSTMBaseline", LSTMBaseline, body)
+
+
+def check_make_batch(make_batch: Callable[..., object]) -> None:
+    """Self-check for Lab 02's ``make_batch(X, y, idx, device)``."""
+    import torch
+
+    def body(c: _Checker) -> None:
+        rng = np.random.default_rng(0)
+        X = rng.integers(0, 11, size=(50, 10)).astype(np.int64)
+        y = X.sum(axis=1)
+        X_before = X.copy()
+        idx = np.array([3, 17, 0, 42])
+        out = make_batch(X, y, idx, torch.device("cpu"))
+        c.expect(isinstance(out, tuple) and len(out) == 2
+                 and all(isinstance(t, torch.Tensor) for t in out),
+                 "return a tuple of two tensors (x_batch, y_batch); got "
+                 f"{type(out).__name__}.")
+        x_batch, y_batch = out
+        c.expect(x_batch.dtype == torch.long,
+                 f"x_batch should be a LongTensor (torch.int64): nn.Embedding looks digits up "
+                 f"by integer index; got {x_batch.dtype}.")
+        c.expect(tuple(x_batch.shape) == (4, 10),
+                 f"x_batch should hold the rows idx of X: shape (len(idx), 10) = (4, 10); "
+                 f"got {tuple(x_batch.shape)}.")
+        c.expect(np.array_equal(x_batch.numpy(), X[idx]),
+                 "x_batch[i] should be X[idx[i]]: select the rows with X[idx].")
+        c.expect(y_batch.dtype == torch.float32,
+                 f"y_batch should be float32, the dtype of the model's predictions (the L1 "
+                 f"loss compares them); got {y_batch.dtype}.")
+        c.expect(tuple(y_batch.shape) == (4,) and np.array_equal(y_batch.numpy(), y[idx]),
+                 f"y_batch should be y[idx], of shape (4,); got shape {tuple(y_batch.shape)}.")
+        c.expect(np.array_equal(X, X_before), "make_batch should not modify X.")
+        meta = make_batch(X, y, idx[:1], torch.device("meta"))
+        c.expect(all(t.device.type == "meta" for t in meta),
+                 "put both tensors on `device` (e.g. torch.as_tensor(..., device=device)), so "
+                 "that training runs on a GPU when there is one.")
+
+    _run("make_batch", make_batch, body)
+
+
+def check_accuracy_and_mae(accuracy_and_mae: Callable[..., object]) -> None:
+    """Self-check for Lab 02's ``accuracy_and_mae(pred, target)``."""
+
+    def body(c: _Checker) -> None:
+        pred = np.array([2.2, 4.6, 7.0, 9.4, 11.7])
+        target = np.array([2, 5, 7, 10, 12])
+        out = accuracy_and_mae(pred, target)
+        c.expect(isinstance(out, tuple) and len(out) == 2,
+                 f"return a tuple (accuracy, mae); got {type(out).__name__}.")
+        acc, mae = out
+        c.expect(np.ndim(acc) == 0 and np.ndim(mae) == 0,
+                 "accuracy and mae should be two numbers, not arrays: average with np.mean.")
+        acc, mae = float(acc), float(mae)
+        c.expect(not np.isclose(acc, 4.0),
+                 "accuracy should be a fraction in [0, 1] (the mean of the hits), not a count.")
+        c.expect(np.isclose(acc, 0.8),
+                 "round the predictions to the nearest integer (np.round), then count the "
+                 f"exact hits: [2.2, 4.6, 7.0, 9.4, 11.7] vs [2, 5, 7, 10, 12] gives 4/5 = 0.8; "
+                 f"got {acc}.")
+        c.expect(not np.isclose(mae, 0.2),
+                 "compute the MAE from the raw predictions, not the rounded ones.")
+        c.expect(np.isclose(mae, 0.3),
+                 "the MAE is the mean of |pred - target| over the sets: here "
+                 f"(0.2 + 0.4 + 0 + 0.6 + 0.3) / 5 = 0.3; got {mae}.")
+        perfect = accuracy_and_mae(target.astype(float), target)
+        c.expect(np.isclose(float(perfect[0]), 1.0) and np.isclose(float(perfect[1]), 0.0),
+                 "exact predictions should give accuracy 1.0 and MAE 0.0.")
+        rng = np.random.default_rng(0)
+        big_t = rng.integers(5, 500, size=10_000)
+        big_p = big_t + rng.normal(0, 0.3, size=10_000)
+        acc2, mae2 = (float(v) for v in accuracy_and_mae(big_p, big_t))
+        c.expect(abs(acc2 - np.mean(np.abs(big_p - big_t) < 0.5)) < 1e-9 and 0 < mae2 < 0.5,
+                 "it should work on long arrays of any length, with targets above 100 too.")
+
+    _run("accuracy_and_mae", accuracy_and_mae, body)
+
+
+# --- Lab 04: permutation checks ---
+
+
+def check_permuted_copies(permuted_copies: Callable[..., object]) -> None:
+    """Self-check for Lab 04's ``permuted_copies(x, n_perms=3)``."""
+    import torch
+
+    def body(c: _Checker) -> None:
+        x = torch.arange(20, dtype=torch.float32).view(10, 2)  # 10 objects, 2 features each
+        np.random.seed(0)
+        batch = permuted_copies(x, n_perms=5)
+        c.expect(isinstance(batch, torch.Tensor),
+                 f"return one tensor (use torch.stack); got {type(batch).__name__}.")
+        c.expect(tuple(batch.shape) == (6, 10, 2),
+                 "for x of shape (10, 2) and n_perms=5 the batch should have shape "
+                 f"(n_perms + 1, 10, 2) = (6, 10, 2); got {tuple(batch.shape)}.")
+        c.expect(batch.dtype == x.dtype, f"keep x's dtype ({x.dtype}); got {batch.dtype}.")
+        c.expect(torch.equal(batch[0], x), "batch[0] should be x itself, in its own order.")
+        c.expect(all(torch.equal(row[row[:, 0].argsort()], x) for row in batch),
+                 "each copy should hold the same objects as x, whole rows moved together: "
+                 "index x with a permutation of its rows, x[order].")
+        c.expect(all(not torch.equal(row, x) for row in batch[1:]),
+                 "copies 1.. should be reordered: use np.random.permutation(len(x)).")
+        np.random.seed(0)
+        again = permuted_copies(x, n_perms=5)
+        c.expect(torch.equal(batch, again),
+                 "draw the orders with np.random.permutation, so that np.random.seed (or "
+                 "seed_everything) makes them reproducible.")
+        c.expect(not torch.equal(batch, permuted_copies(x, n_perms=5)),
+                 "two calls should give different random orders.")
+        single = permuted_copies(torch.rand(7, 1), n_perms=3)
+        c.expect(tuple(single.shape) == (4, 7, 1),
+                 "use the arguments: a set of 7 objects with n_perms=3 should give shape "
+                 f"(4, 7, 1); got {tuple(single.shape)}.")
+
+    state = np.random.get_state()
+    try:
+        _run("permuted_copies", permuted_copies, body)
+    finally:
+        np.random.set_state(state)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+import torch
 
 from labcode._validate import check_int, check_int_list, check_seed
 
@@ -71,3 +72,79 @@ def cardinalities_of(X: np.ndarray) -> np.ndarray:
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (n_sets, max_card), got shape {X.shape}")
     return (X != 0).sum(axis=1)
+
+
+def make_mixture_sets(
+    n_sets: int,
+    set_size: int,
+    spread: float = 0.5,
+    low: float = -4.0,
+    high: float = 4.0,
+    seed: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sets of 1-D points from two-component Gaussian mixtures (Lab 08's streaming task).
+
+    Each set draws two centres ``c1 < c2`` uniformly in ``[low, high]``; each of its
+    ``set_size`` points picks a centre with probability 1/2 and adds ``spread * N(0, 1)``.
+    Returns ``(X, centres)``: float32 arrays of shapes ``(n_sets, set_size, 1)`` and
+    ``(n_sets, 2)`` (sorted, so the target does not depend on how the components are named).
+    """
+    n_sets = check_int("n_sets", n_sets, 1)
+    set_size = check_int("set_size", set_size, 1)
+    if not spread > 0 or not low < high:
+        raise ValueError(f"need spread > 0 and low < high, got spread={spread}, "
+                         f"low={low}, high={high}")
+    rng = np.random.default_rng(check_seed(seed))
+    centres = np.sort(rng.uniform(low, high, size=(n_sets, 2)), axis=1)
+    component = rng.integers(0, 2, size=(n_sets, set_size))
+    points = np.take_along_axis(centres, component, axis=1)
+    points = points + spread * rng.standard_normal((n_sets, set_size))
+    return points[..., None].astype(np.float32), centres.astype(np.float32)
+
+
+# --- Lab 03: the 1/3-vs-1/5 task ---
+
+#: Objects per instance in the 1/3-vs-1/5 task, and the (count, value) of each class's nonzeros.
+N_OBJECTS: int = 10
+CLASS_PATTERNS: dict[int, tuple[int, float]] = {0: (3, 1 / 3), 1: (5, 1 / 5)}
+
+
+def _torch_generator(generator: torch.Generator | int | None) -> torch.Generator | None:
+    """``None`` (use torch's global generator), a seed, or a ``torch.Generator``."""
+    if generator is None or isinstance(generator, torch.Generator):
+        return generator
+    if isinstance(generator, bool) or not isinstance(generator, int):
+        raise TypeError("generator must be a torch.Generator, an int seed or None, "
+                        f"got {type(generator).__name__}")
+    return torch.Generator().manual_seed(check_int("seed", generator, 0))
+
+
+def make_data(
+    N: int, generator: torch.Generator | int | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Draw ``N`` instances of the 1/3-vs-1/5 task, exactly half of each class, rows shuffled.
+
+    Every instance has ``N_OBJECTS`` = 10 objects with one feature. In class 0 a random subset of
+    3 objects equals 1/3; in class 1 a random subset of 5 objects equals 1/5; the rest are 0.
+    (Both classes sum to 1: a plain sum of the features cannot tell them apart.)
+
+    ``generator`` is a ``torch.Generator``, an int seed, or ``None`` for torch's global
+    generator (seeded by :func:`labcode.seed_everything`). Returns ``(X, y)``: float32 tensors
+    of shapes ``(N, 10, 1)`` and ``(N, 1)``, ``y`` holding the class 0.0 or 1.0.
+    """
+    N = check_int("N", N)
+    if N < 2:
+        raise ValueError(f"N must be >= 2 (one instance of each class at least), got N={N}")
+    if N % 2:
+        raise ValueError(f"N must be even so that the classes are exactly balanced, got N={N}")
+    g = _torch_generator(generator)
+    y = torch.zeros(N)
+    y[N // 2:] = 1.0
+    y = y[torch.randperm(N, generator=g)]
+    count = torch.where(y == 0, CLASS_PATTERNS[0][0], CLASS_PATTERNS[1][0])
+    value = torch.where(y == 0, CLASS_PATTERNS[0][1], CLASS_PATTERNS[1][1])
+    # The ranks of N_OBJECTS uniform numbers form a random permutation of the positions; the
+    # positions ranked below `count` make a uniformly random subset of that size.
+    ranks = torch.rand(N, N_OBJECTS, generator=g).argsort(dim=1).argsort(dim=1)
+    X = torch.where(ranks < count[:, None], value[:, None], 0.0)
+    return X.unsqueeze(-1).float(), y.unsqueeze(-1)

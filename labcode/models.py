@@ -84,3 +84,122 @@ class LSTMBaseline(nn.Module):
         check_digit_batch(x, self.input_dim)
         _, (h_n, _) = self.lstm(self.embedding(x))  # h_n: (1, batch, h2), the last time step
         return self.fc(h_n[-1]).squeeze(-1)
+
+
+# --- Lab 03: the 1/3-vs-1/5 task ---
+
+#: The element-wise activations a DeepSetClassifier's phi can use; "none" makes phi affine.
+ACTIVATIONS: dict[str, type[nn.Module]] = {"tanh": nn.Tanh, "relu": nn.ReLU, "none": nn.Identity}
+SET_POOLINGS: tuple[str, ...] = ("sum", "mean", "max")
+
+
+def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
+
+
+def check_feature_batch(x: object, n_features: int | None = None) -> torch.Tensor:
+    """Return ``x`` if it is a float tensor ``(batch, set size, n_features)`` with elements.
+
+    Raises a ``TypeError`` (not a float tensor) or a ``ValueError`` (wrong rank, an empty batch or
+    set, the wrong number of features) that says what was expected.
+    """
+    if not isinstance(x, torch.Tensor) or not torch.is_floating_point(x):
+        got = f"a {x.dtype} tensor" if isinstance(x, torch.Tensor) else type(x).__name__
+        raise TypeError(f"expected a float tensor of shape (batch, set size, features), got {got}")
+    if x.ndim != 3:
+        raise ValueError(f"expected a 3-D tensor (batch, set size, features), got shape "
+                         f"{tuple(x.shape)}; for one feature per element use x.unsqueeze(-1), "
+                         "for one set x.unsqueeze(0)")
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"expected at least one set of at least one element, got shape "
+                         f"{tuple(x.shape)}")
+    if n_features is not None and x.shape[2] != n_features:
+        raise ValueError(f"expected {n_features} feature(s) per element, got shape "
+                         f"{tuple(x.shape)}")
+    return x
+
+
+class DeepSetClassifier(nn.Module):
+    """A DeepSet for binary classification: ``sigmoid(rho(pool_i phi(x_i)))``.
+
+    ``phi`` maps each element's ``n_features`` to ``phi_out`` numbers through two hidden layers
+    of ``phi_hidden`` units and ``activation`` ("tanh", "relu", or "none": phi is then affine);
+    ``pooling`` ("sum", "mean" or "max") combines the elements; ``rho`` has one hidden layer of
+    ``rho_hidden`` tanh units and returns one logit. The defaults have 62 parameters.
+    """
+
+    def __init__(self, n_features: int = 1, phi_hidden: int = 5, phi_out: int = 1,
+                 rho_hidden: int = 5, activation: str = "tanh", pooling: str = "sum"):
+        super().__init__()
+        self.n_features = check_int("n_features", n_features, 1)
+        h, out = check_int("phi_hidden", phi_hidden, 1), check_int("phi_out", phi_out, 1)
+        act = ACTIVATIONS[_check_choice("activation", activation, tuple(ACTIVATIONS))]
+        self.activation = activation
+        self.pooling = _check_choice("pooling", pooling, SET_POOLINGS)
+        self.phi = nn.Sequential(nn.Linear(n_features, h), act(), nn.Linear(h, h), act(),
+                                 nn.Linear(h, out))
+        r = check_int("rho_hidden", rho_hidden, 1)
+        self.rho = nn.Sequential(nn.Linear(out, r), nn.Tanh(), nn.Linear(r, 1))
+
+    def pool(self, h: torch.Tensor) -> torch.Tensor:
+        """Combine per-element features ``(batch, set size, k)`` into ``(batch, k)``."""
+        if self.pooling == "sum":
+            return h.sum(dim=1)
+        if self.pooling == "mean":
+            return h.mean(dim=1)
+        return h.max(dim=1).values
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """The score before the sigmoid: ``(batch, set size, n_features)`` -> ``(batch, 1)``."""
+        check_feature_batch(x, self.n_features)
+        return self.rho(self.pool(self.phi(x)))  # per element, then pool, then set-wide
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Probability of class 1 for each set, ``(batch, 1)``."""
+        return torch.sigmoid(self.logits(x))
+
+
+def mlp(n_inputs: int = 10, hidden: tuple[int, ...] | list[int] = (16, 16),
+        activation: str = "relu", sigmoid: bool = True) -> nn.Sequential:
+    """A plain ``nn.Sequential`` MLP on the flattened set (it sees positions, not a set).
+
+    ``Flatten`` turns ``(batch, set size, features)`` into ``(batch, n_inputs)``; then one
+    ``Linear`` + ``activation`` per entry of ``hidden``, a ``Linear`` to one output, and a final
+    ``Sigmoid`` when ``sigmoid`` (drop it to get logits, or use :func:`logits_of`).
+    """
+    n_inputs = check_int("n_inputs", n_inputs, 1)
+    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, (tuple, list)):
+        raise TypeError(f"hidden must be a tuple of layer widths, got {type(hidden).__name__}")
+    widths = [check_int("each hidden width", w, 1) for w in hidden]
+    act = ACTIVATIONS[_check_choice("activation", activation, tuple(ACTIVATIONS))]
+    layers: list[nn.Module] = [nn.Flatten()]
+    for n_in, n_out in zip([n_inputs, *widths], widths, strict=False):
+        layers += [nn.Linear(n_in, n_out), act()]
+    layers.append(nn.Linear(widths[-1] if widths else n_inputs, 1))
+    if sigmoid:
+        layers.append(nn.Sigmoid())
+    return nn.Sequential(*layers)
+
+
+def logits_of(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The logits of a binary classifier that ends in a sigmoid.
+
+    Works for a :class:`DeepSetClassifier` (or any model with a ``logits`` method) and for an
+    ``nn.Sequential`` whose last layer is ``nn.Sigmoid``. Compare logits rather than
+    probabilities when outputs saturate: ``sigmoid(12)`` and ``sigmoid(15)`` both print 1.0000.
+    """
+    if callable(getattr(model, "logits", None)):
+        return model.logits(x)
+    if isinstance(model, nn.Sequential) and len(model) > 1 and isinstance(model[-1], nn.Sigmoid):
+        return model[:-1](x)
+    raise TypeError("expected a model with a .logits(x) method or an nn.Sequential ending in "
+                    f"nn.Sigmoid, got {type(model).__name__}")
+
+
+def count_params(model: nn.Module) -> int:
+    """Number of parameters (scalars) of ``model``; a parameter shared by two layers counts once."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"expected an nn.Module, got {type(model).__name__}")
+    return sum(p.numel() for p in model.parameters())

@@ -1,0 +1,144 @@
+"""Pooling: how a set model turns per-element features into one representation of the set.
+
+- :func:`pool` -- sum, mean or max over the elements, ignoring padding;
+- :class:`PMA` -- attention pooling with learned seed vectors (Lee et al., 2019);
+- :class:`SlotSetEncoder` -- sigmoid attention normalised over slots (Andreis et al., 2021),
+  which can encode a set chunk by chunk and get exactly the same result.
+
+Shapes: ``h`` is ``(batch, n_elements, features)``; ``mask`` is an optional boolean
+``(batch, n_elements)`` tensor, True where an element is present (False = padding).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from labcode._validate import check_int
+
+POOLINGS: tuple[str, ...] = ("sum", "mean", "max")
+
+
+def _check_features(h: object, mask: object | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    if not isinstance(h, torch.Tensor) or not torch.is_floating_point(h):
+        got = f"{h.dtype} tensor" if isinstance(h, torch.Tensor) else type(h).__name__
+        raise TypeError(f"expected a float tensor (batch, n_elements, features), got {got}")
+    if h.ndim != 3:
+        raise ValueError(f"expected h of shape (batch, n_elements, features), got {tuple(h.shape)}")
+    if h.shape[1] == 0:
+        raise ValueError("cannot pool an empty set: h has 0 elements")
+    if mask is None:
+        return h, None
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        raise TypeError("mask must be a bool tensor of shape (batch, n_elements)")
+    if tuple(mask.shape) != tuple(h.shape[:2]):
+        raise ValueError(f"mask must have shape {tuple(h.shape[:2])}, got {tuple(mask.shape)}")
+    if not bool(mask.any(dim=1).all()):
+        raise ValueError("every set needs at least one element: a row of mask is all False")
+    return h, mask
+
+
+def pool(h: torch.Tensor, how: str = "sum", mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Pool ``(batch, n, d)`` element features into ``(batch, d)`` by ``sum``, ``mean`` or ``max``.
+
+    Padding (``mask`` False) contributes nothing: 0 to a sum, no weight in a mean, and it is never
+    the maximum.
+    """
+    if how not in POOLINGS:
+        raise ValueError(f"how must be one of {POOLINGS}, got {how!r}")
+    h, mask = _check_features(h, mask)
+    if how == "max":
+        if mask is not None:
+            h = h.masked_fill(~mask[..., None], float("-inf"))
+        return h.max(dim=1).values
+    if mask is not None:
+        h = h * mask[..., None].to(h.dtype)
+    total = h.sum(dim=1)
+    if how == "sum":
+        return total
+    count = h.shape[1] if mask is None else mask.sum(dim=1, keepdim=True).to(h.dtype)
+    return total / count
+
+
+class PMA(nn.Module):
+    """Pooling by Multihead Attention: ``num_seeds`` learned queries attend over the elements.
+
+    ``PMA(h) = H + rFF(H)`` with ``H = S + MultiheadAttention(S, h, h)``, as in the Set
+    Transformer (without layer norm). The softmax over elements makes it a learned weighted
+    *average*: permutation invariant, but blind to how many elements there are.
+    """
+
+    def __init__(self, dim: int, num_heads: int = 1, num_seeds: int = 1):
+        super().__init__()
+        self.dim = check_int("dim", dim, 1)
+        check_int("num_heads", num_heads, 1)
+        self.num_seeds = check_int("num_seeds", num_seeds, 1)
+        if dim % num_heads:
+            raise ValueError(f"dim ({dim}) must be divisible by num_heads ({num_heads})")
+        self.seeds = nn.Parameter(torch.randn(1, num_seeds, dim) / math.sqrt(dim))
+        self.attention = nn.MultiheadAttention(dim, num_heads, batch_first=True)
+        self.feedforward = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, dim))
+
+    def forward(self, h: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """``(batch, n, dim)`` -> ``(batch, num_seeds * dim)``."""
+        h, mask = _check_features(h, mask)
+        if h.shape[-1] != self.dim:
+            raise ValueError(f"expected {self.dim} features per element, got {h.shape[-1]}")
+        seeds = self.seeds.expand(h.shape[0], -1, -1)
+        padding = None if mask is None else ~mask
+        attended, _ = self.attention(seeds, h, h, key_padding_mask=padding, need_weights=False)
+        out = seeds + attended
+        out = out + self.feedforward(out)
+        return out.reshape(h.shape[0], -1)
+
+
+class SlotSetEncoder(nn.Module):
+    """Slot Set Encoder (Andreis et al., 2021, Algorithm 1), with deterministic learned slots.
+
+    ``K`` slots ``S`` (``K x slot_dim``) are layer-normed and projected to queries; each element
+    gets keys and values; ``attn = sigmoid(k q^T / sqrt(d)) + 1e-8`` is normalised **over the
+    slots** (not over the elements, unlike softmax attention), and the slot outputs are
+    ``W^T v``, a *sum over elements*. Encoding chunks separately and adding the results
+    (``aggregate``) therefore gives exactly the encoding of the whole set.
+    """
+
+    def __init__(self, in_dim: int, num_slots: int = 4, slot_dim: int = 32, key_dim: int = 32,
+                 out_dim: int = 32):
+        super().__init__()
+        self.in_dim = check_int("in_dim", in_dim, 1)
+        self.num_slots = check_int("num_slots", num_slots, 1)
+        check_int("slot_dim", slot_dim, 1)
+        self.key_dim = check_int("key_dim", key_dim, 1)
+        self.out_dim = check_int("out_dim", out_dim, 1)
+        self.slots = nn.Parameter(torch.randn(num_slots, slot_dim))
+        self.norm = nn.LayerNorm(slot_dim)
+        self.query = nn.Linear(slot_dim, key_dim)
+        self.key = nn.Linear(in_dim, key_dim)
+        self.value = nn.Linear(in_dim, out_dim)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None,
+                slots: torch.Tensor | None = None) -> torch.Tensor:
+        """Encode one set or chunk: ``(batch, n, in_dim)`` -> ``(batch, num_slots, out_dim)``.
+
+        ``slots`` overrides the learned slots (used to check equivariance in the slots).
+        """
+        x, mask = _check_features(x, mask)
+        if x.shape[-1] != self.in_dim:
+            raise ValueError(f"expected {self.in_dim} features per element, got {x.shape[-1]}")
+        slots = self.slots if slots is None else slots
+        queries = self.query(self.norm(slots))                              # (K, d)
+        logits = self.key(x) @ queries.T / math.sqrt(self.key_dim)          # (batch, n, K)
+        attn = torch.sigmoid(logits) + 1e-8
+        weights = attn / attn.sum(dim=-1, keepdim=True)                     # normalised over slots
+        if mask is not None:
+            weights = weights * mask[..., None].to(weights.dtype)
+        return weights.transpose(1, 2) @ self.value(x)                      # sum over elements
+
+    @staticmethod
+    def aggregate(parts: list[torch.Tensor]) -> torch.Tensor:
+        """Combine the encodings of the chunks of one set: ``g`` = sum."""
+        if not parts:
+            raise ValueError("aggregate needs the encoding of at least one chunk")
+        return torch.stack(list(parts)).sum(dim=0)

@@ -1,0 +1,151 @@
+"""Accuracy and MAE per cardinality, padding, parameter counts, contributions (Lab 02)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from labcode.data import create_test_dataset
+from labcode.evaluation import (
+    accuracy_and_mae,
+    element_contributions,
+    evaluate_by_cardinality,
+    left_pad,
+    output_bound,
+    predict,
+    results_table,
+)
+from labcode.models import DeepSets, LSTMBaseline
+
+
+class ExactSum(nn.Module):
+    """Adds up the digits: the perfect digit-sum model (padding 0 adds nothing)."""
+
+    def forward(self, x):
+        return x.sum(dim=1).float()
+
+
+class Biased(nn.Module):
+    """Adds up the digits with an error of +0.3 per element."""
+
+    def forward(self, x):
+        return x.sum(dim=1).float() + 0.3 * x.shape[1]
+
+
+def test_accuracy_and_mae_by_hand():
+    acc, mae = accuracy_and_mae(np.array([2.2, 4.6, 7.0, 9.4, 11.7]), np.array([2, 5, 7, 10, 12]))
+    assert acc == pytest.approx(0.8) and mae == pytest.approx(0.3)
+    assert isinstance(acc, float) and isinstance(mae, float)
+    with pytest.raises(ValueError, match="same non-zero length"):
+        accuracy_and_mae(np.zeros(3), np.zeros(4))
+    with pytest.raises(ValueError, match="same non-zero length"):
+        accuracy_and_mae(np.zeros(0), np.zeros(0))
+
+
+def test_left_pad():
+    X = np.array([[4, 5, 1], [2, 9, 9]])
+    padded = left_pad(X, 5)
+    assert padded.dtype == np.int64
+    assert padded.tolist() == [[0, 0, 4, 5, 1], [0, 0, 2, 9, 9]]
+    assert np.array_equal(left_pad(X, 3), X)
+    with pytest.raises(ValueError, match="shorter length 2"):
+        left_pad(X, 2)
+    with pytest.raises(ValueError, match="2-D integer array"):
+        left_pad(X.astype(float), 5)
+
+
+def test_predict_matches_the_model_in_any_batch_size():
+    torch.manual_seed(0)
+    model = DeepSets(11, 8, 4)
+    model.train()
+    X = np.random.default_rng(0).integers(0, 11, size=(25, 6))
+    with torch.no_grad():
+        direct = model(torch.as_tensor(X)).double().numpy()
+    for batch_size in (1, 7, 1000):
+        pred = predict(model, X, batch_size=batch_size)
+        assert pred.dtype == np.float64 and pred.shape == (25,)
+        assert np.allclose(pred, direct, atol=1e-6)
+    assert model.training  # predict restores the mode it found
+
+
+def test_evaluation_beyond_the_training_cardinalities():
+    X_test, y_test = create_test_dataset(n_per_card=50, cardinalities=[3, 150, 400], seed=0)
+    exact = evaluate_by_cardinality(ExactSum(), X_test, y_test)
+    assert exact["cardinality"] == [3, 150, 400] and exact["n_sets"] == [50, 50, 50]
+    assert exact["accuracy"] == [1.0, 1.0, 1.0] and exact["mae"] == [0.0, 0.0, 0.0]
+    biased = evaluate_by_cardinality(Biased(), X_test, y_test, max_sets=20)
+    assert biased["n_sets"] == [20, 20, 20]
+    assert biased["accuracy"] == [0.0, 0.0, 0.0]  # 0.9, 45 and 120 too much
+    assert biased["mae"] == pytest.approx([0.9, 45.0, 120.0])
+    assert biased["mean_error"] == pytest.approx([0.9, 45.0, 120.0])
+    expected = [float(y[:20].max()) + e for y, e in zip(y_test, [0.9, 45, 120], strict=True)]
+    assert biased["max_prediction"] == pytest.approx(expected)
+
+
+def test_evaluation_of_real_models_on_sets_larger_than_training():
+    X_test, y_test = create_test_dataset(n_per_card=10, cardinalities=[5, 120], seed=0)
+    for model in (DeepSets(11, 4, 4), LSTMBaseline(11, 4, 4)):
+        r = evaluate_by_cardinality(model, X_test, y_test)
+        assert r["cardinality"] == [5, 120] and all(0 <= a <= 1 for a in r["accuracy"])
+
+
+def test_evaluation_uses_the_given_metric():
+    X_test, y_test = create_test_dataset(n_per_card=5, cardinalities=[2], seed=0)
+    r = evaluate_by_cardinality(ExactSum(), X_test, y_test, metric_fn=lambda p, t: (0.25, 7.0))
+    assert r["accuracy"] == [0.25] and r["mae"] == [7.0]
+
+
+def test_evaluation_rejects_bad_input():
+    X_test, y_test = create_test_dataset(n_per_card=5, cardinalities=[2, 3], seed=0)
+    with pytest.raises(TypeError, match="lists with one array per cardinality"):
+        evaluate_by_cardinality(ExactSum(), X_test[0], y_test[0])
+    with pytest.raises(ValueError, match="same length"):
+        evaluate_by_cardinality(ExactSum(), X_test, y_test[:1])
+    with pytest.raises(ValueError, match=r"y_test\[1\] must hold one target per set"):
+        evaluate_by_cardinality(ExactSum(), X_test, [y_test[0], y_test[1][:2]])
+    with pytest.raises(ValueError, match=r"X_test\[0\] must be a 2-D integer array"):
+        evaluate_by_cardinality(ExactSum(), [X_test[0].astype(float)], y_test[:1])
+
+
+def test_results_table():
+    X_test, y_test = create_test_dataset(n_per_card=5, cardinalities=[5, 10, 15], seed=0)
+    results = {"exact": evaluate_by_cardinality(ExactSum(), X_test, y_test),
+               "biased": evaluate_by_cardinality(Biased(), X_test, y_test)}
+    lines = results_table(results).split("\n")
+    assert len(lines) == 4 and "exact acc" in lines[0] and "biased MAE" in lines[0]
+    assert lines[1].split() == ["5", "1.00", "0.00", "0.00", "1.50"]
+    assert len(results_table(results, every=2).split("\n")) == 3
+    results["biased"]["cardinality"] = [1, 2, 3]
+    with pytest.raises(ValueError, match="same cardinalities"):
+        results_table(results)
+
+
+def test_element_contributions_of_a_deepsets():
+    torch.manual_seed(0)
+    model = DeepSets(11, 6, 5)
+    c, b = element_contributions(model)
+    with torch.no_grad():
+        phi = torch.tanh(model.fc1(model.embedding.weight))  # (11, 5): phi of every token
+        expected = (phi @ model.fc2.weight[0]).numpy()
+    assert c.shape == (11,) and np.allclose(c, expected, atol=1e-5)
+    assert b == pytest.approx(model.fc2.bias.item(), abs=1e-5)
+
+
+def test_element_contributions_refuses_an_lstm():
+    torch.manual_seed(0)
+    with pytest.raises(ValueError, match="not a sum of per-element contributions"):
+        element_contributions(LSTMBaseline(11, 6, 5))
+
+
+def test_the_lstm_output_bound_holds_on_long_sequences():
+    torch.manual_seed(0)
+    model = LSTMBaseline(11, 6, 5)
+    bound = output_bound(model)
+    expected = model.fc.weight.abs().sum().item() + model.fc.bias.abs().item()
+    assert bound == pytest.approx(expected)
+    pred = predict(model, np.random.default_rng(0).integers(0, 11, size=(50, 400)))
+    assert np.all(np.abs(pred) <= bound)
+    with pytest.raises(ValueError, match="one output"):
+        output_bound(nn.Sequential(nn.Linear(3, 2)))

@@ -1,0 +1,194 @@
+"""Lab 02's self-checks: the references pass; each kind of wrong answer gets a specific hint."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from labcode import checks
+from labcode.evaluation import accuracy_and_mae
+from labcode.models import DeepSets, LSTMBaseline, check_digit_batch
+from labcode.training import make_batch
+
+
+def run(check, fn, capsys):
+    assert check(fn) is None
+    out = capsys.readouterr().out
+    assert "Traceback" not in out and out.count("\n") <= 2
+    return out.startswith(checks.PASSED), out
+
+
+@pytest.mark.parametrize("check, fn, name", [
+    (checks.check_digit_deepsets, DeepSets, "DeepSets"),
+    (checks.check_digit_lstm, LSTMBaseline, "LSTMBaseline"),
+    (checks.check_make_batch, make_batch, "make_batch"),
+    (checks.check_accuracy_and_mae, accuracy_and_mae, "accuracy_and_mae"),
+])
+def test_references_pass(check, fn, name, capsys):
+    ok, out = run(check, fn, capsys)
+    assert ok and out.startswith(f"✓ {name}: all"), out
+
+
+def test_model_checks_leave_the_global_random_state_alone(capsys):
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    checks.check_digit_deepsets(DeepSets)
+    checks.check_digit_lstm(LSTMBaseline)
+    assert torch.equal(torch.rand(3), expected)
+
+
+class MeanPool(DeepSets):
+    def forward(self, x):
+        check_digit_batch(x)
+        return self.fc2(self.tanh(self.fc1(self.embedding(x))).mean(1)).squeeze(-1)
+
+
+class NoTanh(DeepSets):
+    def forward(self, x):
+        check_digit_batch(x)
+        return self.fc2(self.fc1(self.embedding(x)).sum(1)).squeeze(-1)
+
+
+class TanhAfterSum(DeepSets):
+    def forward(self, x):
+        check_digit_batch(x)
+        return self.fc2(self.tanh(self.fc1(self.embedding(x)).sum(1))).squeeze(-1)
+
+
+class NoInputCheck(DeepSets):
+    def forward(self, x):
+        return self.fc2(self.tanh(self.fc1(self.embedding(x))).sum(1)).squeeze(-1)
+
+
+class SumOverBatch(DeepSets):
+    def forward(self, x):
+        check_digit_batch(x)
+        return self.fc2(self.tanh(self.fc1(self.embedding(x))).sum(0)).squeeze(-1)
+
+
+class ExtraLayer(DeepSets):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.extra = nn.Linear(2, 2)
+
+
+class NoSqueeze(DeepSets):
+    def forward(self, x):
+        check_digit_batch(x)
+        return self.fc2(self.tanh(self.fc1(self.embedding(x))).sum(1))
+
+
+class Stub(nn.Module):
+    def __init__(self, input_dim=11, embedding_dim=128, hidden_dim=64):
+        super().__init__()
+        raise NotImplementedError()
+
+
+class OtherSignature(DeepSets):
+    def __init__(self, h1, h2):
+        super().__init__(11, h1, h2)
+
+
+@pytest.mark.parametrize("cls, hint", [
+    (MeanPool, "Sum (not mean or max)"),
+    (NoTanh, "phi looks affine"),
+    (TanhAfterSum, "apply only the last Linear after the sum"),
+    (NoInputCheck, "keep check_digit_batch(x)"),
+    (SumOverBatch, "not over the batch (dim=0)"),
+    (ExtraLayer, "should have 11*8 + (8*4 + 4) + (4 + 1) = 129 parameters"),
+    (NoSqueeze, "Squeeze the last dimension"),
+    (Stub, "not implemented yet"),
+    (OtherSignature, "build the model as OtherSignature(input_dim=11"),
+    (42, "expected your function itself"),
+])
+def test_wrong_deepsets_get_a_hint(cls, hint, capsys):
+    ok, out = run(checks.check_digit_deepsets, cls, capsys)
+    assert not ok and hint in out, out
+
+
+class NotBatchFirst(nn.Module):
+    def __init__(self, input_dim=11, embedding_dim=128, hidden_dim=64):
+        super().__init__()
+        self.embedding = nn.Embedding(input_dim, embedding_dim)
+        self.lstm = nn.LSTM(embedding_dim, hidden_dim)
+        self.fc = nn.Linear(hidden_dim, 1)
+
+    def forward(self, x):
+        check_digit_batch(x)
+        _, (h_n, _) = self.lstm(self.embedding(x))
+        return self.fc(h_n[-1]).squeeze(-1)
+
+
+class FirstStep(LSTMBaseline):
+    def forward(self, x):
+        check_digit_batch(x)
+        output, _ = self.lstm(self.embedding(x))
+        return self.fc(output[:, 0]).squeeze(-1)
+
+
+@pytest.mark.parametrize("cls, hint", [
+    (NotBatchFirst, "batch_first=True"),
+    (FirstStep, "changing the LAST element"),
+    (DeepSets, "= 317 parameters"),
+])
+def test_wrong_lstms_get_a_hint(cls, hint, capsys):
+    ok, out = run(checks.check_digit_lstm, cls, capsys)
+    assert not ok and hint in out, out
+
+
+def float_batch(X, y, idx, device):
+    return (torch.tensor(X[idx], dtype=torch.float32, device=device),
+            torch.tensor(y[idx], dtype=torch.float32, device=device))
+
+
+def ignores_device(X, y, idx, device):
+    return torch.as_tensor(X[idx]), torch.as_tensor(y[idx], dtype=torch.float32)
+
+
+def int_targets(X, y, idx, device):
+    return torch.as_tensor(X[idx], device=device), torch.as_tensor(y[idx], device=device)
+
+
+def first_rows(X, y, idx, device):
+    return make_batch(X, y, np.arange(len(idx)), device)
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (float_batch, "x_batch should be a LongTensor"),
+    (ignores_device, "put both tensors on `device`"),
+    (int_targets, "y_batch should be float32"),
+    (first_rows, "x_batch[i] should be X[idx[i]]"),
+])
+def test_wrong_make_batch_gets_a_hint(fn, hint, capsys):
+    ok, out = run(checks.check_make_batch, fn, capsys)
+    assert not ok and hint in out, out
+
+
+def count_hits(pred, target):
+    return int((np.round(pred) == target).sum()), float(np.abs(pred - target).mean())
+
+
+def rounded_mae(pred, target):
+    return float((np.round(pred) == target).mean()), float(np.abs(np.round(pred) - target).mean())
+
+
+def truncating(pred, target):
+    return float((pred.astype(int) == target).mean()), float(np.abs(pred - target).mean())
+
+
+def arrays(pred, target):
+    return np.round(pred) == target, np.abs(pred - target)
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (count_hits, "a fraction in [0, 1]"),
+    (rounded_mae, "from the raw predictions"),
+    (truncating, "round the predictions to the nearest integer"),
+    (arrays, "two numbers, not arrays"),
+])
+def test_wrong_metrics_get_a_hint(fn, hint, capsys):
+    ok, out = run(checks.check_accuracy_and_mae, fn, capsys)
+    assert not ok and hint in out, out

@@ -1,0 +1,119 @@
+"""Lab 02's digit-sum models: shapes, invariance (or not), parameter counts, clear errors."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from labcode.evaluation import deepsets_param_count, lstm_param_count
+from labcode.models import DeepSets, LSTMBaseline, check_digit_batch, count_params
+
+MODELS = [DeepSets, LSTMBaseline]
+
+
+@pytest.fixture(autouse=True)
+def seeded():
+    torch.manual_seed(0)
+
+
+@pytest.mark.parametrize("cls", MODELS)
+@pytest.mark.parametrize("shape", [(1, 1), (4, 10), (3, 37), (2, 300)])
+def test_output_is_one_float_per_set_for_any_set_size(cls, shape):
+    model = cls(11, 8, 4)
+    x = torch.randint(0, 11, shape)
+    with torch.no_grad():
+        out = model(x)
+    assert out.shape == (shape[0],) and out.dtype == torch.float32
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_sets_in_a_batch_do_not_interact(cls):
+    model = cls(11, 8, 4)
+    x = torch.randint(0, 11, (5, 9))
+    with torch.no_grad():
+        assert torch.allclose(model(x)[:2], model(x[:2]), atol=1e-6)
+
+
+def test_deepsets_is_invariant_to_every_permutation_tried():
+    model = DeepSets(11, 16, 8)
+    x = torch.randint(0, 11, (64, 12))
+    with torch.no_grad():
+        out = model(x)
+        for _ in range(10):
+            assert torch.allclose(model(x[:, torch.randperm(12)]), out, atol=1e-5)
+
+
+def test_lstm_is_not_invariant():
+    model = LSTMBaseline(11, 16, 8)
+    x = torch.randint(1, 11, (64, 12))
+    with torch.no_grad():
+        changes = [(model(x[:, torch.randperm(12)]) - model(x)).abs().max().item()
+                   for _ in range(5)]
+    assert max(changes) > 1e-3
+
+
+def test_deepsets_is_rho_of_the_sum_of_phi():
+    model = DeepSets(11, 6, 5)
+    x = torch.randint(0, 11, (7, 4))
+    with torch.no_grad():
+        phi = torch.tanh(model.fc1(model.embedding(x)))
+        expected = model.fc2(phi.sum(dim=1)).squeeze(-1)
+        assert torch.allclose(model(x), expected, atol=1e-6)
+        # a linear rho of a sum: f(X u Y) + f(Z) = f(X u Z) + f(Y) for |Y| = |Z|
+        X, Y, Z = (torch.randint(1, 11, (3, k)) for k in (2, 3, 3))
+        lhs = model(torch.cat([X, Y], 1)) + model(Z)
+        assert torch.allclose(lhs, model(torch.cat([X, Z], 1)) + model(Y), atol=1e-5)
+
+
+def test_lstm_answers_from_the_last_time_step():
+    model = LSTMBaseline(11, 6, 5)
+    x = torch.randint(1, 11, (7, 4))
+    with torch.no_grad():
+        output, _ = model.lstm(model.embedding(x))
+        assert torch.allclose(model(x), model.fc(output[:, -1]).squeeze(-1), atol=1e-6)
+        changed = x.clone()
+        changed[:, -1] = torch.where(changed[:, -1] == 1, 2, 1)
+        assert (model(changed) - model(x)).abs().min().item() > 0
+
+
+@pytest.mark.parametrize("sizes", [(11, 128, 64), (11, 8, 4), (5, 3, 7), (21, 1, 1)])
+def test_parameter_counts_match_the_formulas(sizes):
+    assert count_params(DeepSets(*sizes)) == deepsets_param_count(*sizes)
+    assert count_params(LSTMBaseline(*sizes)) == lstm_param_count(*sizes)
+
+
+def test_the_handout_sizes():
+    assert deepsets_param_count() == 11 * 128 + 128 * 64 + 64 + 64 + 1 == 9729
+    assert lstm_param_count() == 11 * 128 + 4 * (128 * 64 + 64 * 64 + 2 * 64) + 65 == 51137
+
+
+@pytest.mark.parametrize("cls", MODELS)
+@pytest.mark.parametrize(
+    "x, error, match",
+    [
+        (torch.tensor([1, 2, 3]), ValueError, r"2-D tensor of shape \(batch, set size\)"),
+        (torch.ones(2, 3, 1, dtype=torch.long), ValueError, r"\(batch, set size\)"),
+        (torch.ones(2, 3), TypeError, "LongTensor"),
+        (torch.ones(2, 3, dtype=torch.int32), TypeError, "LongTensor"),
+        ([[1, 2, 3]], TypeError, "torch.LongTensor"),
+        (torch.tensor([[1, 11]]), ValueError, r"tokens in 0\.\.10"),
+        (torch.tensor([[-1, 2]]), ValueError, r"tokens in 0\.\.10"),
+        (torch.zeros(3, 0, dtype=torch.long), ValueError, "at least one"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(cls, x, error, match):
+    with pytest.raises(error, match=match):
+        cls()(x)
+
+
+def test_check_digit_batch_returns_its_input():
+    x = torch.zeros(2, 3, dtype=torch.long)
+    assert check_digit_batch(x) is x and check_digit_batch(x, 1) is x
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_bad_sizes_are_refused(cls):
+    with pytest.raises(ValueError, match="embedding_dim must be >= 1"):
+        cls(11, 0, 4)
+    with pytest.raises(TypeError, match="hidden_dim must be an int"):
+        cls(11, 8, 4.0)
