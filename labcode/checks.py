@@ -623,3 +623,141 @@ def check_permuted_copies(permuted_copies: Callable[..., object]) -> None:
         _run("permuted_copies", permuted_copies, body)
     finally:
         np.random.set_state(state)
+
+
+# --- Labs 07-08: pooling and mini-batch consistency ---
+
+
+def check_pool(pool: Callable[..., object]) -> None:
+    """Self-check for Lab 07's ``pool(h, mask, how)`` (sum, mean and max with padding)."""
+    import torch
+
+    def body(c: _Checker) -> None:
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            h = torch.randn(4, 6, 3) - 3.0          # every feature negative: padding must lose
+        mask = torch.tensor([[1, 1, 1, 1, 1, 1], [1, 1, 0, 0, 0, 0],
+                             [0, 0, 0, 1, 1, 1], [1, 0, 1, 0, 1, 0]], dtype=torch.bool)
+        real = [h[i][mask[i]] for i in range(4)]
+        for how, expected in (("mean", [r.mean(0) for r in real]),
+                              ("max", [r.max(0).values for r in real])):
+            out = pool(h, mask, how)
+            c.expect(isinstance(out, torch.Tensor) and tuple(out.shape) == (4, 3),
+                     f"pool(h, mask, {how!r}) should return a (batch, features) = (4, 3) tensor; "
+                     f"got {getattr(out, 'shape', type(out).__name__)}.")
+            ok = all(torch.allclose(out[i], expected[i], atol=1e-5) for i in range(4))
+            hint = ("divide by the number of REAL elements (mask.sum), not by n."
+                    if how == "mean" else
+                    "padding must never be the maximum: fill it with -inf before the max "
+                    "(0 is larger than negative features).")
+            c.expect(ok, f"{how} pooling is wrong on padded sets: {hint}")
+            perm = torch.randperm(6)
+            c.expect(torch.allclose(pool(h[:, perm], mask[:, perm], how), out, atol=1e-5),
+                     f"{how} pooling should not depend on the order of the elements.")
+
+    _run("pool", pool, body)
+
+
+def check_aggregate(aggregate: Callable[..., object]) -> None:
+    """Self-check for Lab 08's ``aggregate(parts, sizes, how)``: g(f(X_1), ...) == f(X)."""
+    import torch
+
+    def body(c: _Checker) -> None:
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            h = torch.randn(2, 30, 4)
+        sizes = [12, 3, 15]
+        chunks = h.split(sizes, dim=1)
+        whole = {"sum": h.sum(1), "mean": h.mean(1), "max": h.max(1).values}
+        parts = {"sum": [x.sum(1) for x in chunks], "mean": [x.mean(1) for x in chunks],
+                 "max": [x.max(1).values for x in chunks]}
+        hints = {"sum": "the sum of a set is the sum of the chunks' sums.",
+                 "mean": "weight each chunk's mean by its size: sum(n_j * mean_j) / sum(n_j); "
+                         "a plain mean of the means is wrong when chunks differ in size.",
+                 "max": "the maximum of a set is the maximum of the chunks' maxima."}
+        for how in ("sum", "mean", "max"):
+            out = aggregate(parts[how], sizes, how)
+            c.expect(isinstance(out, torch.Tensor) and out.shape == whole[how].shape,
+                     f"aggregate(..., {how!r}) should return a (batch, features) = (2, 4) "
+                     f"tensor; got {getattr(out, 'shape', type(out).__name__)}.")
+            c.expect(torch.allclose(out, whole[how], atol=1e-5), f"{how}: {hints[how]}")
+
+    _run("aggregate", aggregate, body)
+
+
+# --- Labs 05-06: removing the nonlinearity; symmetric vectors ---
+
+
+def check_exact_sum(set_exact_sum: Callable[..., object], SumDeepSet: type) -> None:
+    """Self-check for Lab 05's ``set_exact_sum(model)``: exact sums at every cardinality."""
+    import torch
+    from torch import nn
+
+    def body(c: _Checker) -> None:
+        for hidden in (1, 4):
+            model = SumDeepSet(hidden=hidden)
+            out = set_exact_sum(model)
+            c.expect(out is None or out is model,
+                     "set_exact_sum should change the given model in place (and return it or "
+                     "nothing), not build a new one.")
+            c.expect(any(isinstance(m, nn.ReLU) for m in model.modules()),
+                     "keep the architecture: phi must still end in its ReLU; only set the "
+                     "numbers in the weights and biases.")
+            with torch.random.fork_rng():
+                torch.manual_seed(1)
+                for card in (1, 7, 100, 1000):
+                    x = torch.randint(1, 11, (8, card, 1)).float()
+                    with torch.no_grad():
+                        pred = model(x).reshape(-1)
+                    c.expect(pred.shape == (8,),
+                             f"model(x) should give one prediction per set, got shape "
+                             f"{tuple(pred.shape)}.")
+                    c.expect(torch.equal(pred, x.sum(dim=(1, 2))),
+                             f"with hidden={hidden}, sets of {card} digits are not summed "
+                             "exactly. phi should return x itself in one unit (weight 1, "
+                             "bias 0) and 0 in every other unit (weights and biases 0); rho "
+                             "should read that unit with weight 1 and bias 0.")
+                x = torch.randint(1, 11, (8, 5, 1)).float()
+            padded = torch.cat([torch.zeros(8, 20, 1), x], dim=1)
+            with torch.no_grad():
+                c.expect(torch.equal(model(padded).reshape(-1), model(x).reshape(-1)),
+                         "zeros of padding change the prediction: phi(0) must be 0 in every "
+                         "unit (check the biases).")
+
+    _run("set_exact_sum", set_exact_sum, body)
+
+
+def check_make_pairs(make_pairs: Callable[..., object]) -> None:
+    """Self-check for Lab 06's ``make_pairs(N)``: balanced sets {x, -x} labelled by |x|."""
+    import torch
+
+    def body(c: _Checker) -> None:
+        out = make_pairs(400)
+        c.expect(isinstance(out, tuple) and len(out) == 2, "make_pairs should return (X, y).")
+        X, y = out
+        c.expect(_is_float32_tensor(X) and tuple(X.shape) == (400, 2, 2),
+                 f"X should be a float32 tensor of shape (N, 2, 2) = (400, 2, 2): N sets of 2 "
+                 f"vectors with 2 coordinates; got {getattr(X, 'dtype', type(X).__name__)} "
+                 f"{tuple(getattr(X, 'shape', ()))}.")
+        c.expect(_is_float32_tensor(y) and tuple(y.shape) == (400, 1),
+                 "y should be a float32 tensor of shape (N, 1) = (400, 1).")
+        c.expect(bool(((y == 0) | (y == 1)).all()), "y should hold the classes 0.0 and 1.0.")
+        c.expect(int((y == 1).sum()) == 200, "exactly half of the sets should be of class 1.")
+        c.expect(torch.allclose(X[:, 1], -X[:, 0]),
+                 "the second vector of every set should be minus the first: {x, -x}.")
+        r = X[:, 0].norm(dim=1)
+        for k, (low, high) in ((0, (0.25, 1.0)), (1, (1.25, 2.0))):
+            rk = r[y[:, 0] == k]
+            c.expect(len(rk) > 0 and bool((rk >= low - 1e-5).all() and (rk <= high + 1e-5).all()),
+                     f"the norm |x| of class {k} should lie in [{low}, {high}].")
+        quadrants = {(bool(a > 0), bool(b > 0)) for a, b in X[:, 0].tolist()}
+        c.expect(len(quadrants) == 4,
+                 "the angle of x should be uniform over the full circle: x should fall in all "
+                 "four quadrants (draw an angle in [0, 2 pi) and use cos and sin).")
+        c.expect(len(torch.unique(r)) > 300, "draw a new norm for every set.")
+        X2, _ = make_pairs(400)
+        c.expect(not torch.equal(X, X2), "two calls should draw different sets.")
+        c.expect(_raises_value_error(make_pairs, 7),
+                 "an odd N cannot be balanced: raise a ValueError that says so.")
+
+    _run("make_pairs", make_pairs, body)

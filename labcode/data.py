@@ -148,3 +148,33 @@ def make_data(
     ranks = torch.rand(N, N_OBJECTS, generator=g).argsort(dim=1).argsort(dim=1)
     X = torch.where(ranks < count[:, None], value[:, None], 0.0)
     return X.unsqueeze(-1).float(), y.unsqueeze(-1)
+
+
+# --- Lab 06: symmetric pairs {x, -x} ---
+
+#: The norm ranges of x in the symmetric-pairs task: class 0 (short x) and class 1 (long x).
+PAIR_NORMS: dict[int, tuple[float, float]] = {0: (0.25, 1.0), 1: (1.25, 2.0)}
+
+
+def make_symmetric_pairs(
+    N: int, generator: torch.Generator | int | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Draw ``N`` sets ``{x, -x}`` of two 2-D vectors, exactly half of each class, rows shuffled.
+
+    The angle of ``x`` is uniform in ``[0, 2 pi)``; its norm is uniform in ``PAIR_NORMS[0]``
+    for class 0 and in ``PAIR_NORMS[1]`` for class 1. Every set sums to ``[0, 0]``. Returns
+    ``(X, y)``: float32 tensors of shapes ``(N, 2, 2)`` (set, element, coordinate) and ``(N, 1)``.
+    """
+    N = check_int("N", N)
+    if N < 2 or N % 2:
+        raise ValueError(f"N must be even and >= 2 so that the classes balance, got N={N}")
+    g = _torch_generator(generator)
+    y = torch.zeros(N)
+    y[N // 2:] = 1.0
+    y = y[torch.randperm(N, generator=g)]
+    angle = 2 * torch.pi * torch.rand(N, generator=g)
+    low = torch.where(y == 0, PAIR_NORMS[0][0], PAIR_NORMS[1][0])
+    high = torch.where(y == 0, PAIR_NORMS[0][1], PAIR_NORMS[1][1])
+    r = low + (high - low) * torch.rand(N, generator=g)
+    x = torch.stack([r * angle.cos(), r * angle.sin()], dim=1)
+    return torch.stack([x, -x], dim=1).float(), y.unsqueeze(-1)

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from labcode._validate import check_int
+from labcode.pooling import PMA, SlotSetEncoder, pool
 
 
 def check_digit_batch(x: object, n_tokens: int | None = None) -> torch.Tensor:
@@ -128,18 +129,24 @@ class DeepSetClassifier(nn.Module):
     of ``phi_hidden`` units and ``activation`` ("tanh", "relu", or "none": phi is then affine);
     ``pooling`` ("sum", "mean" or "max") combines the elements; ``rho`` has one hidden layer of
     ``rho_hidden`` tanh units and returns one logit. The defaults have 62 parameters.
+    ``phi_bias=False`` drops phi's biases: with an odd activation ("tanh", "none") phi is then
+    odd, ``phi(-x) = -phi(x)`` (Lab 06).
     """
 
     def __init__(self, n_features: int = 1, phi_hidden: int = 5, phi_out: int = 1,
-                 rho_hidden: int = 5, activation: str = "tanh", pooling: str = "sum"):
+                 rho_hidden: int = 5, activation: str = "tanh", pooling: str = "sum",
+                 phi_bias: bool = True):
         super().__init__()
         self.n_features = check_int("n_features", n_features, 1)
         h, out = check_int("phi_hidden", phi_hidden, 1), check_int("phi_out", phi_out, 1)
         act = ACTIVATIONS[_check_choice("activation", activation, tuple(ACTIVATIONS))]
         self.activation = activation
         self.pooling = _check_choice("pooling", pooling, SET_POOLINGS)
-        self.phi = nn.Sequential(nn.Linear(n_features, h), act(), nn.Linear(h, h), act(),
-                                 nn.Linear(h, out))
+        if not isinstance(phi_bias, bool):
+            raise TypeError(f"phi_bias must be True or False, got {phi_bias!r}")
+        self.phi = nn.Sequential(nn.Linear(n_features, h, bias=phi_bias), act(),
+                                 nn.Linear(h, h, bias=phi_bias), act(),
+                                 nn.Linear(h, out, bias=phi_bias))
         r = check_int("rho_hidden", rho_hidden, 1)
         self.rho = nn.Sequential(nn.Linear(out, r), nn.Tanh(), nn.Linear(r, 1))
 
@@ -203,3 +210,70 @@ def count_params(model: nn.Module) -> int:
     if not isinstance(model, nn.Module):
         raise TypeError(f"expected an nn.Module, got {type(model).__name__}")
     return sum(p.numel() for p in model.parameters())
+
+
+# --- Labs 07-08: one set model, any pooling ---
+
+
+class PooledSetModel(nn.Module):
+    """``rho(pool_i phi(x_i))`` with a selectable pooling, for digits or real-valued elements.
+
+    ``phi``: an embedding (``n_tokens`` given: digit tokens, 0 = padding) or an MLP on
+    ``in_features`` real features, then Linear + ReLU to ``hidden``. ``pooling``: ``sum``,
+    ``mean``, ``max`` (padding ignored), ``attention`` (:class:`~labcode.pooling.PMA`) or
+    ``slots`` (:class:`~labcode.pooling.SlotSetEncoder`, divided by the number of elements).
+    ``rho``: Linear + ReLU, Linear to ``out_features``.
+    """
+
+    POOLINGS = ("sum", "mean", "max", "attention", "slots")
+
+    def __init__(self, pooling: str = "sum", *, n_tokens: int | None = None,
+                 in_features: int | None = None, hidden: int = 32, out_features: int = 1,
+                 num_slots: int = 4, rho_hidden: int = 0):
+        super().__init__()
+        if pooling not in self.POOLINGS:
+            raise ValueError(f"pooling must be one of {self.POOLINGS}, got {pooling!r}")
+        if (n_tokens is None) == (in_features is None):
+            raise ValueError("give exactly one of n_tokens (digit sets) or in_features (real sets)")
+        hidden = check_int("hidden", hidden, 1)
+        self.pooling, self.n_tokens = pooling, n_tokens
+        if n_tokens is not None:
+            # a lookup table: the most general function of a digit
+            self.phi: nn.Module = nn.Embedding(check_int("n_tokens", n_tokens, 2), hidden)
+        else:
+            self.phi = nn.Sequential(nn.Linear(check_int("in_features", in_features, 1), hidden),
+                                     nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU())
+        width = hidden
+        if pooling == "attention":
+            self.pma = PMA(hidden, num_heads=1, num_seeds=1)
+        elif pooling == "slots":
+            self.sse = SlotSetEncoder(hidden, num_slots, hidden, hidden, hidden)
+            width = num_slots * hidden
+        out_features = check_int("out_features", out_features, 1)
+        if check_int("rho_hidden", rho_hidden, 0):
+            self.rho = nn.Sequential(nn.Linear(width, rho_hidden), nn.ReLU(),
+                                     nn.Linear(rho_hidden, out_features))
+        else:
+            self.rho = nn.Linear(width, out_features)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The pooled representation of each set (what ``rho`` sees)."""
+        if self.n_tokens is not None:
+            check_digit_batch(x, self.n_tokens)
+            mask = x != 0
+        else:
+            if not isinstance(x, torch.Tensor) or x.ndim != 3:
+                raise ValueError("expected a float tensor (batch, set size, in_features)")
+            mask = None
+        h = self.phi(x)
+        if self.pooling == "attention":
+            return self.pma(h, mask)
+        if self.pooling == "slots":
+            n = h.shape[1] if mask is None else mask.sum(1).view(-1, 1, 1)
+            return (self.sse(h, mask) / n).flatten(1)
+        return pool(h, self.pooling, mask)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(batch, set size[, features])`` -> ``(batch, out_features)``, squeezed if 1."""
+        out = self.rho(self.encode(x))
+        return out.squeeze(-1) if out.shape[-1] == 1 else out

@@ -129,3 +129,37 @@ def equivariance_deviation(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.
     network ``phi`` does.
     """
     return _deviation(fn, x, n_perms, None, seed, equivariant=True)
+
+
+# --- Lab 08: mini-batch consistency ---
+
+
+def minibatch_consistency_error(
+    encode: Callable[[torch.Tensor], torch.Tensor],
+    aggregate: Callable[[list[torch.Tensor], list[int]], torch.Tensor],
+    x: torch.Tensor,
+    chunk_sizes: list[int],
+) -> float:
+    """How far ``aggregate([encode(chunk) ...], sizes)`` is from ``encode(x)``, relatively.
+
+    ``x`` is a batch of sets ``(batch, n, features)``; it is split along the elements into
+    chunks of ``chunk_sizes`` (which must add up to ``n``). Returns the largest absolute
+    difference divided by the largest absolute entry of ``encode(x)``: about 1e-7 to 1e-6 for a
+    mini-batch consistent encoder in float32 (rounding), much more for one that is not.
+    """
+    if not callable(encode) or not callable(aggregate):
+        raise TypeError("encode and aggregate must be functions")
+    if not isinstance(x, torch.Tensor) or x.ndim != 3:
+        raise ValueError("expected x of shape (batch, n_elements, features), got "
+                         f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
+    sizes = [check_int("each chunk size", s, 1) for s in chunk_sizes]
+    if sum(sizes) != x.shape[1]:
+        raise ValueError(f"chunk_sizes add up to {sum(sizes)}, but the set has {x.shape[1]} "
+                         "elements")
+    whole = encode(x)
+    combined = aggregate([encode(chunk) for chunk in x.split(sizes, dim=1)], sizes)
+    if not isinstance(combined, torch.Tensor) or combined.shape != whole.shape:
+        raise ValueError(f"aggregate returned shape {getattr(combined, 'shape', None)}, "
+                         f"expected {tuple(whole.shape)} like encode(x)")
+    scale = whole.abs().max().clamp_min(torch.finfo(whole.dtype).tiny)
+    return float((combined - whole).abs().max() / scale)

@@ -80,3 +80,64 @@ def permutation_explorer(models: dict[str, object], x: object, n_orderings: int 
 
     button.on_click(shuffle)
     return widgets.VBox([button, widgets.interactive(show, ordering=slider)])
+
+
+# --- Lab 05: toggle phi's nonlinearity ---
+
+
+def nonlinearity_toggle(models: dict[str, object], X: object, y: object) -> widgets.Widget:
+    """Pick a DeepSet by its phi (toggle buttons) and watch the pooled values of both classes.
+
+    ``models`` maps labels (e.g. "tanh", "none") to trained DeepSetClassifiers with ``phi_out=1``;
+    ``X, y`` is a batch of the 1/3-vs-1/5 task. Shows ``sum_i phi(x_i)`` per class.
+    """
+    import torch
+
+    if not isinstance(models, dict) or not models:
+        raise TypeError("models must be a non-empty dict {label: DeepSetClassifier}")
+    if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor) or len(X) != len(y):
+        raise ValueError("X and y must be tensors of the same length, e.g. make_data(200)")
+    with torch.no_grad():
+        pooled = {k: m.phi(X).sum(dim=1)[:, 0] for k, m in models.items()}
+
+    def show(phi: str) -> None:
+        for c in (0, 1):
+            v = pooled[phi][y[:, 0] == c]
+            print(f"class {c}: sum_i phi(x_i) from {float(v.min()):+.4f} to {float(v.max()):+.4f}")
+        gap = abs(float(pooled[phi][y[:, 0] == 0].mean() - pooled[phi][y[:, 0] == 1].mean()))
+        print(f"gap between the classes: {gap:.4f}"
+              + ("  -> rho sees one number for both: chance" if gap < 1e-3 else ""))
+
+    toggle = widgets.ToggleButtons(options=list(models), description="phi's activation")
+    return widgets.interactive(show, phi=toggle)
+
+
+# --- Lab 06: a symmetric pair {x, -x} ---
+
+
+def symmetric_pair_explorer(phis: dict[str, object]) -> widgets.Widget:
+    """Rotate and scale x with sliders and watch ``phi(x) + phi(-x)`` for each phi.
+
+    ``phis`` maps labels to element-wise networks ``(n, 2) -> (n, k)`` (e.g. ``model.phi``).
+    """
+    import torch
+
+    if not isinstance(phis, dict) or not phis or not all(callable(f) for f in phis.values()):
+        raise TypeError("phis must be a non-empty dict {label: callable (n, 2) -> (n, k)}")
+
+    def show(angle: float, norm: float) -> None:
+        t = np.deg2rad(angle)
+        x = torch.tensor([[norm * np.cos(t), norm * np.sin(t)]], dtype=torch.float32)
+        print(f"x = [{float(x[0, 0]):+.2f}, {float(x[0, 1]):+.2f}],  x + (-x) = [0, 0]")
+        with torch.no_grad():
+            for label, phi in phis.items():
+                s = (phi(x) + phi(-x))[0]
+                shown = ", ".join(f"{float(v):+.3f}" for v in s[:4])
+                print(f"{label:<12} phi(x) + phi(-x) = [{shown}{', ...' if len(s) > 4 else ''}]"
+                      f"  (norm {float(s.norm()):.3f})")
+
+    angle = widgets.FloatSlider(value=30.0, min=0.0, max=360.0, step=5.0, description="angle",
+                                continuous_update=False)
+    norm = widgets.FloatSlider(value=1.0, min=0.25, max=2.0, step=0.05, description="|x|",
+                               continuous_update=False)
+    return widgets.interactive(show, angle=angle, norm=norm)

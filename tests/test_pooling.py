@@ -1,0 +1,99 @@
+"""Pooling (Lab 07) and mini-batch consistency (Lab 08): structure, not training."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from labcode import checks
+from labcode.models import PooledSetModel
+from labcode.pooling import PMA, SlotSetEncoder, pool
+from labcode.symmetry import minibatch_consistency_error
+
+
+@pytest.fixture
+def h():
+    torch.manual_seed(0)
+    return torch.randn(3, 7, 4) - 5.0  # all negative: padding must never win the max
+
+
+def test_pool_ignores_padding(h):
+    mask = torch.ones(3, 7, dtype=torch.bool)
+    mask[1, 3:] = False
+    assert torch.allclose(pool(h, "sum", mask)[1], h[1, :3].sum(0))
+    assert torch.allclose(pool(h, "mean", mask)[1], h[1, :3].mean(0))
+    assert torch.allclose(pool(h, "max", mask)[1], h[1, :3].max(0).values)
+    assert torch.allclose(pool(h, "mean"), h.mean(1))
+
+
+@pytest.mark.parametrize("bad, error, match", [
+    (lambda h: pool(h, "median"), ValueError, "how must be one of"),
+    (lambda h: pool(h.long(), "sum"), TypeError, "float tensor"),
+    (lambda h: pool(h[0], "sum"), ValueError, "batch, n_elements, features"),
+    (lambda h: pool(h, "sum", torch.zeros(3, 7, dtype=torch.bool)), ValueError, "all False"),
+    (lambda h: pool(h, "sum", torch.ones(3, 7)), TypeError, "bool tensor"),
+])
+def test_pool_rejects_bad_input(h, bad, error, match):
+    with pytest.raises(error, match=match):
+        bad(h)
+
+
+def test_repeating_elements_is_seen_by_sum_only():
+    once, thrice = torch.tensor([[3, 7, 0, 0, 0, 0]]), torch.tensor([[3, 7, 3, 7, 3, 7]])
+    for pooling in ("sum", "mean", "max", "attention"):
+        torch.manual_seed(1)
+        model = PooledSetModel(pooling, n_tokens=11, hidden=8)
+        with torch.no_grad():
+            same = torch.allclose(model.encode(once), model.encode(thrice), atol=1e-6)
+        assert same == (pooling != "sum"), pooling
+
+
+def test_pooled_model_shapes_and_errors():
+    x = torch.randint(0, 11, (5, 9))
+    x[:, -1] = 3
+    assert PooledSetModel("max", n_tokens=11).forward(x).shape == (5,)
+    real = PooledSetModel("slots", in_features=2, out_features=3, rho_hidden=8)
+    assert real(torch.randn(4, 6, 2)).shape == (4, 3)
+    with pytest.raises(ValueError, match="pooling must be one of"):
+        PooledSetModel("median", n_tokens=11)
+    with pytest.raises(ValueError, match="exactly one of"):
+        PooledSetModel("sum")
+
+
+def test_minibatch_consistency_separates_encoders():
+    torch.manual_seed(0)
+    x = torch.randn(2, 3000, 3).sort(dim=1).values  # sorted: the chunks differ
+    sizes = [1000, 500, 1500]
+    sse = SlotSetEncoder(3, num_slots=3, slot_dim=8, key_dim=8, out_dim=5)
+    pma = PMA(3)
+    with torch.no_grad():
+        assert minibatch_consistency_error(sse, lambda p, s: sse.aggregate(p), x, sizes) < 1e-5
+        weighted = lambda p, s: sum(n * q for n, q in zip(s, p, strict=True)) / sum(s)  # noqa: E731
+        assert minibatch_consistency_error(lambda t: pool(t, "mean"), weighted, x, sizes) < 1e-5
+        assert minibatch_consistency_error(pma, weighted, x, sizes) > 1e-3
+    with pytest.raises(ValueError, match="add up to"):
+        minibatch_consistency_error(sse, lambda p, s: sse.aggregate(p), x, [10, 20])
+
+
+def test_sse_invariant_in_elements_and_equivariant_in_slots():
+    torch.manual_seed(0)
+    sse = SlotSetEncoder(2, num_slots=4, slot_dim=6, key_dim=6, out_dim=3)
+    x = torch.randn(1, 50, 2)
+    with torch.no_grad():
+        out = sse(x)
+        assert torch.allclose(sse(x[:, torch.randperm(50)]), out, atol=1e-5)
+        perm = torch.randperm(4)
+        assert torch.allclose(sse(x, slots=sse.slots[perm]), out[:, perm], atol=1e-6)
+
+
+def test_self_checks_catch_wrong_pooling_and_aggregation(capsys):
+    checks.check_pool(lambda h, m, how: pool(h, how, m))
+    assert capsys.readouterr().out.startswith(checks.PASSED)
+    checks.check_pool(lambda h, m, how: pool(h, how))  # forgets the mask
+    assert "REAL elements" in capsys.readouterr().out
+    checks.check_pool(lambda h, m, how: pool(h * m.unsqueeze(-1), how) if how == "max"
+                      else pool(h, how, m))  # zero padding wins the max
+    assert "-inf" in capsys.readouterr().out
+    checks.check_aggregate(lambda p, s, how: torch.stack(p).mean(0))
+    out = capsys.readouterr().out
+    assert "✗" in out and "Traceback" not in out
