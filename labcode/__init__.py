@@ -4,7 +4,13 @@ One concept per module:
 
 - :mod:`labcode.reproducibility` -- seeding and device selection
 - :mod:`labcode.data` -- the generated data sets
+- :mod:`labcode.models` -- DeepSets, the LSTM and MLP baselines, set models with any pooling
+- :mod:`labcode.pooling` -- sum/mean/max pooling, attention pooling (PMA), Slot Set Encoder
+- :mod:`labcode.training` -- epoch and step training loops, checkpoints
+- :mod:`labcode.evaluation` -- accuracy and MAE per cardinality
+- :mod:`labcode.symmetry` -- permutation invariance/equivariance, mini-batch consistency
 - :mod:`labcode.plots` -- figures shared by the labs
+- :mod:`labcode.widgets` -- ipywidgets demos
 - :mod:`labcode.checks` -- student self-checks
 - :mod:`labcode.strip` -- solutions -> student notebooks
 - :mod:`labcode.bench` -- notebook timings and key results
