@@ -53,6 +53,10 @@ site: $(STAMP)
 	mkdir -p _build
 	$(BIN)/python tests/site/derive_config.py execute.execute_notebooks='"off"' > _build/_config.test.yml
 	$(BIN)/jupyter-book build $(JB_FLAGS) --config _build/_config.test.yml .
+	$(BIN)/python tests/site/derive_config.py execute.execute_notebooks='"off"' \
+		sphinx.config.hide_solutions=true > _build/_config.hidden.yml
+	$(BIN)/jupyter-book build $(JB_FLAGS) --config _build/_config.hidden.yml \
+		--path-output _build/hidden .
 	LABCODE_REQUIRE_SITE=1 $(BIN)/python -m pytest tests/site
 
 student: $(STAMP)

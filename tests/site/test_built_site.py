@@ -56,3 +56,31 @@ def test_no_cdn_scripts():
         text = page.read_text(encoding="utf-8")
         assert "cdnjs.cloudflare.com/ajax/libs/require.js" not in text, page
         assert "cdn.jsdelivr.net/npm/@jupyter-widgets" not in text, page
+
+
+HIDDEN = HTML.parent / "hidden" / "_build" / "html"
+
+
+def test_hide_solutions_build_has_no_solution_code():
+    """`hide_solutions: true` (book/instructors.md) removes every solution, outputs stay."""
+    import nbformat
+
+    from labcode.strip import solution_lines
+
+    solutions = sorted((HTML.parents[1] / "solutions").glob("*.ipynb"))
+    assert solutions and (HIDDEN / "solutions").is_dir(), "build it: make site"
+    for path in solutions:
+        nb = nbformat.read(path, as_version=4)
+        code = [c.source for c in nb.cells if c.cell_type == "code"]
+        marked = {ln.strip() for src in code for ln in solution_lines(src)}
+        shown = {ln.strip() for src in code for ln in src.split("\n")} - marked
+        prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        # lines quoted in an exercise statement are meant to be seen
+        secret = {ln for ln in marked - shown if len(ln) > 3 and ln not in prose}
+        hidden_page = text_of((HIDDEN / "solutions" / f"{path.stem}.html").read_text("utf-8"))
+        default_page = text_of((HTML / "solutions" / f"{path.stem}.html").read_text("utf-8"))
+        assert secret and any(ln in default_page for ln in secret), path.name
+        leaked = [ln for ln in secret if ln in hidden_page]
+        assert not leaked, f"{path.name}: {leaked[:3]}"
+        assert "solution dropdown" not in (HIDDEN / "solutions" / f"{path.stem}.html").read_text(
+            "utf-8")
