@@ -152,11 +152,7 @@ class DeepSetClassifier(nn.Module):
 
     def pool(self, h: torch.Tensor) -> torch.Tensor:
         """Combine per-element features ``(batch, set size, k)`` into ``(batch, k)``."""
-        if self.pooling == "sum":
-            return h.sum(dim=1)
-        if self.pooling == "mean":
-            return h.mean(dim=1)
-        return h.max(dim=1).values
+        return pool(h, self.pooling)
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """The score before the sigmoid: ``(batch, set size, n_features)`` -> ``(batch, 1)``."""
