@@ -40,6 +40,15 @@ def check_digit_batch(x: object, n_tokens: int | None = None) -> torch.Tensor:
     return x
 
 
+def _digit_embedding(input_dim: int, embedding_dim: int,
+                     hidden_dim: int) -> tuple[int, nn.Embedding]:
+    """Validate the sizes of a digit model and build its embedding (shared by Lab 02's models)."""
+    input_dim = check_int("input_dim", input_dim, 1)
+    check_int("embedding_dim", embedding_dim, 1)
+    check_int("hidden_dim", hidden_dim, 1)
+    return input_dim, nn.Embedding(input_dim, embedding_dim)
+
+
 class DeepSets(nn.Module):
     """DeepSets for digit sums: ``rho(sum_i phi(x_i))``.
 
@@ -49,10 +58,7 @@ class DeepSets(nn.Module):
 
     def __init__(self, input_dim: int = 11, embedding_dim: int = 128, hidden_dim: int = 64):
         super().__init__()
-        self.input_dim = check_int("input_dim", input_dim, 1)
-        check_int("embedding_dim", embedding_dim, 1)
-        check_int("hidden_dim", hidden_dim, 1)
-        self.embedding = nn.Embedding(input_dim, embedding_dim)
+        self.input_dim, self.embedding = _digit_embedding(input_dim, embedding_dim, hidden_dim)
         self.fc1 = nn.Linear(embedding_dim, hidden_dim)
         self.tanh = nn.Tanh()
         self.fc2 = nn.Linear(hidden_dim, 1)
@@ -73,10 +79,7 @@ class LSTMBaseline(nn.Module):
 
     def __init__(self, input_dim: int = 11, embedding_dim: int = 128, hidden_dim: int = 64):
         super().__init__()
-        self.input_dim = check_int("input_dim", input_dim, 1)
-        check_int("embedding_dim", embedding_dim, 1)
-        check_int("hidden_dim", hidden_dim, 1)
-        self.embedding = nn.Embedding(input_dim, embedding_dim)
+        self.input_dim, self.embedding = _digit_embedding(input_dim, embedding_dim, hidden_dim)
         self.lstm = nn.LSTM(embedding_dim, hidden_dim, batch_first=True)
         self.fc = nn.Linear(hidden_dim, 1)
 
