@@ -63,7 +63,8 @@ def test_student_notebook_has_stubs_and_no_outputs(path):
     student = nbformat.read(NOTEBOOKS / path.name, as_version=4)
     code = [c for c in student.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in code)
-    assert any("raise NotImplementedError()" in c.source for c in code)
+    assert any('raise NotImplementedError("Exercise' in c.source for c in code)
+    assert "student-setup" in code[0].metadata.get("tags", []), "the Colab setup cell comes first"
     assert "widgets" not in student.metadata
     markdown = "\n".join(c.source for c in student.cells if c.cell_type == "markdown")
     assert "```{" not in markdown and "{solution" not in markdown

@@ -35,8 +35,9 @@ def body(nb):
 def test_stub_keeps_signature_docstring_and_indentation():
     src = ('def f(x):\n    """Doc."""\n    y = 1\n    # BEGIN SOLUTION\n    return x + y\n'
            '    # END SOLUTION\n')
-    assert strip_code(src) == ('def f(x):\n    """Doc."""\n    y = 1\n    # YOUR CODE HERE\n'
-                               '    raise NotImplementedError()\n')
+    assert strip_code(src, exercise="Exercise 2") == (
+        'def f(x):\n    """Doc."""\n    y = 1\n    # YOUR CODE HERE\n'
+        '    raise NotImplementedError("Exercise 2: implement f")\n')
 
 
 def test_partial_cells_and_several_regions():
@@ -45,8 +46,18 @@ def test_partial_cells_and_several_regions():
            "        # END SOLUTION\n")
     out = strip_code(src)
     assert "b = 2" not in out and "return 3" not in out
-    assert out.startswith("a = 1\n# YOUR CODE HERE\nraise NotImplementedError()\nprint(a)\n")
-    assert "        # YOUR CODE HERE\n        raise NotImplementedError()" in out
+    assert out.startswith('a = 1\n# YOUR CODE HERE\n'
+                          'raise NotImplementedError("Exercise: write the code of this cell")\n'
+                          'print(a)\n')
+    assert ('        # YOUR CODE HERE\n'
+            '        raise NotImplementedError("Exercise: implement K.m")') in out
+
+
+def test_the_stub_names_the_innermost_function_and_its_class():
+    src = ("class Model:\n    def __init__(self):\n        self.a = 1\n\n"
+           "    def forward(self, x):\n        def inner(y):\n            return y\n\n"
+           "        # BEGIN SOLUTION\n        return inner(x)\n        # END SOLUTION\n")
+    assert 'NotImplementedError("Exercise: implement Model.forward")' in strip_code(src)
 
 
 @pytest.mark.parametrize(
@@ -84,7 +95,8 @@ def test_exercise_and_solution_directives_become_plain_markdown():
     )
     cells = body(strip_notebook(nb, "lab.ipynb"))
     assert cells[0] == ("markdown", "**Exercise 1.** Add up\n\nWrite `add`.")
-    stub = "def add(a, b):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
+    stub = ('def add(a, b):\n    # YOUR CODE HERE\n'
+            '    raise NotImplementedError("Exercise 1: implement add")')
     assert cells[1] == ("code", stub)
     assert cells[2] == ("markdown", "After the solution.")  # solution prose dropped
     assert cells[3] == ("markdown", "> **Note**\n>\n> A $x^2$ note, see [zaheer2017deepsets].")
@@ -139,9 +151,10 @@ def test_strip_is_idempotent_and_deterministic():
         ("code", "def f():\n    # BEGIN SOLUTION\n    return 1\n    # END SOLUTION"),
         ("markdown", "```{solution-end}\n```"),
     )
-    once = strip_notebook(nb, "lab.ipynb")
-    twice = strip_notebook(once, "lab.ipynb")
-    assert to_text(once) == to_text(twice) == to_text(strip_notebook(nb, "lab.ipynb"))
+    repo = "https://github.com/org/course@main"
+    once = strip_notebook(nb, "lab.ipynb", repo)
+    twice = strip_notebook(once, "lab.ipynb", repo)
+    assert to_text(once) == to_text(twice) == to_text(strip_notebook(nb, "lab.ipynb", repo))
     assert to_text(once).endswith("}\n")
 
 
@@ -174,3 +187,34 @@ def test_cli_writes_then_check_passes_then_detects_drift(tmp_path):
     check = subprocess.run([*ROOT_CMD, "--check", *args], capture_output=True, text=True)
     assert check.returncode == 1
     assert "out of sync" in check.stdout and "99_orphan.ipynb" in check.stdout
+
+
+def test_the_setup_cell_installs_labcode_from_the_repository_only_where_it_is_missing(tmp_path):
+    nb = notebook(("code", "import labcode"))
+    assert [c.cell_type for c in strip_notebook(nb, "lab.ipynb").cells] == ["markdown", "code"]
+    out = strip_notebook(nb, "lab.ipynb", "https://github.com/org/course@main")
+    setup = out.cells[1]
+    assert setup.metadata["tags"] == ["student-setup"] and out.cells[2].source == "import labcode"
+    assert '"labcode @ git+https://github.com/org/course@main"' in setup.source
+    # where labcode is importable the cell does nothing; where it is not it would run pip
+    calls = []
+    fake_subprocess = type("S", (), {"run": staticmethod(lambda *a, **k: calls.append(a))})
+    for present in (True, False):
+        spec = type("U", (), {"find_spec": staticmethod(lambda name, p=present: p or None)})
+        namespace = {"__builtins__": __builtins__}
+        code = setup.source.replace("import importlib.util\n", "").replace(
+            "import subprocess\n", "")
+        exec(code, namespace | {"importlib": type("I", (), {"util": spec}),
+                                "subprocess": fake_subprocess})
+    assert len(calls) == 1 and calls[0][0][-1] == "labcode @ git+https://github.com/org/course@main"
+
+
+def test_repository_is_read_from_the_book_config(tmp_path):
+    from labcode.strip import repository_of
+
+    config = tmp_path / "_config.yml"
+    assert repository_of(config) is None
+    config.write_text("title: x\nrepository:\n  url: https://github.com/o/r/\n  branch: dev\n")
+    assert repository_of(config) == "https://github.com/o/r@dev"
+    config.write_text("title: x\n")
+    assert repository_of(config) is None
