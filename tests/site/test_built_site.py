@@ -84,3 +84,29 @@ def test_hide_solutions_build_has_no_solution_code():
         assert not leaked, f"{path.name}: {leaked[:3]}"
         assert "solution dropdown" not in (HIDDEN / "solutions" / f"{path.stem}.html").read_text(
             "utf-8")
+
+
+LAB_PAGES = sorted((HTML.parents[1] / "solutions").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("site", [HTML, HIDDEN], ids=["default", "hidden"])
+def test_lab_pages_link_to_the_student_notebook_not_the_solution(site):
+    root = HTML.parents[1]
+    assert LAB_PAGES
+    for path in LAB_PAGES:
+        page = (site / "solutions" / f"{path.stem}.html").read_text("utf-8")
+        download = re.search(r'class="[^"]*labcode-student-download[^"]*" href="([^"]+)"', page)
+        assert download, f"{path.stem}: no download link to the student notebook"
+        copied = (site / "solutions" / download.group(1)).resolve()
+        assert copied == (site / "notebooks" / path.name).resolve(), download.group(1)
+        assert copied.read_bytes() == (root / "notebooks" / path.name).read_bytes()
+        colab = re.search(r'class="[^"]*labcode-colab[^"]*" href="([^"]+)"', page)
+        assert colab and colab.group(1).startswith("https://colab.research.google.com/github/")
+        assert colab.group(1).endswith(f"/blob/main/notebooks/{path.name}"), colab.group(1)
+        # the theme's own buttons would hand out the solution notebook: none is left
+        assert "download-notebook-button" not in page and "download-source-button" not in page
+        assert "colab.research.google.com" not in page.replace(colab.group(1), "")
+    # and the page sources (solution notebooks) are not copied into the site
+    assert not (site / "_sources").exists()
+    assert not list(site.rglob("*.ipynb")) or all(
+        p.parent.name == "notebooks" for p in site.rglob("*.ipynb"))
