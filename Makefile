@@ -10,11 +10,11 @@ JB_FLAGS := --all -W -n --keep-going
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: help install book test lint unit nbval site student outputs bench lab clean
+.PHONY: help install book test lint unit students nbval site browser student outputs bench lab clean
 
 help:
 	@echo "make book     build the site into _build/html (creates .venv on first use)"
-	@echo "make test     lint, unit tests, strip/sync/leak tests, nbval, full site build"
+	@echo "make test     lint, unit tests, student-notebook runs, nbval, site build, browser tests"
 	@echo "make student  regenerate notebooks/ from solutions/"
 	@echo "make outputs  re-execute solutions/ in place (after editing code)"
 	@echo "make bench    time every solution notebook and print its key results"
@@ -34,16 +34,22 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build $(JB_FLAGS) .
 	@echo "Site built: open _build/html/index.html"
 
-# `make test` executes every notebook once (nbval), then builds the site from the outputs that
-# nbval has just validated (execution off), so no notebook runs twice.
-test: $(STAMP) lint unit nbval site
+# `make test` executes every solution notebook once (nbval), then builds the site from the
+# outputs that nbval has just validated (execution off), so no solution notebook runs twice.
+# `students` runs the student notebooks as a student would (unsolved, then with the solutions
+# injected); `browser` drives headless Chromium through every page of the built site.
+test: $(STAMP) lint unit students nbval site browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check labcode tests
 
 unit: $(STAMP)
 	$(BIN)/python -m labcode strip --check
-	$(BIN)/python -m pytest tests --ignore=tests/site
+	$(BIN)/python -m pytest tests --ignore=tests/site --ignore=tests/browser \
+		--ignore=tests/test_student_experience.py
+
+students: $(STAMP)
+	$(BIN)/python -m pytest tests/test_student_experience.py
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env \
@@ -58,6 +64,12 @@ site: $(STAMP)
 	$(BIN)/jupyter-book build $(JB_FLAGS) --config _build/_config.hidden.yml \
 		--path-output _build/hidden .
 	LABCODE_REQUIRE_SITE=1 $(BIN)/python -m pytest tests/site
+
+# Installs Debian's chromium if it is missing and it can; the tests skip, saying why, if not.
+browser: $(STAMP)
+	test -f _build/html/index.html || $(MAKE) site
+	bash tests/browser/install_chromium.sh
+	LABCODE_REQUIRE_SITE=1 $(BIN)/python -m pytest tests/browser
 
 student: $(STAMP)
 	$(BIN)/python -m labcode strip

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nbformat
 import pytest
-from conftest import NOTEBOOKS, SOLUTIONS
 
 from labcode.strip import MD_BEGIN, marked_lines, plan
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS, NOTEBOOKS = ROOT / "solutions", ROOT / "notebooks"
 
 SOLUTION_FILES = sorted(SOLUTIONS.glob("*.ipynb"))
 IDS = [p.name for p in SOLUTION_FILES]

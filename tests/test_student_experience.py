@@ -12,14 +12,17 @@ Both execute notebooks (test 2 runs every lab in full, about three minutes on tw
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import NOTEBOOKS, SOLUTIONS
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from labcode.strip import CODE_BEGIN, CODE_END, STUB
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS, NOTEBOOKS = ROOT / "solutions", ROOT / "notebooks"
 
 LABS = sorted(p.name for p in SOLUTIONS.glob("*.ipynb"))
 RAISE = re.compile(r'^[ \t]*raise NotImplementedError\("(?P<message>[^"]*)"\)\s*$')

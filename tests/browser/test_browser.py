@@ -1,0 +1,310 @@
+"""Browser tests: the built site, opened in a real (headless) chromium, works offline.
+
+How to run
+----------
+Build the site, then run the tests::
+
+    make site
+    LABCODE_REQUIRE_SITE=1 .venv/bin/python -m pytest tests/browser -q
+
+They serve ``_build/html`` on 127.0.0.1 (a free port; http.server in a background thread) and
+drive Debian's chromium with Playwright (one browser for the whole session; every page is
+loaded once, in a fresh browser context, i.e. as a first-time visitor). Each test is
+parametrized per page, so a failure names the page.
+
+Environment
+-----------
+``LABCODE_CHROMIUM``
+    the chromium executable (default ``/usr/bin/chromium``; ``tests/browser/install_chromium.sh``
+    installs Debian's package when it is missing and it can).
+``LABCODE_REQUIRE_BROWSER=1``
+    a missing chromium (or playwright package) fails the tests instead of skipping them.
+``LABCODE_REQUIRE_SITE=1``
+    a missing ``_build/html`` fails the tests instead of skipping them.
+``LABCODE_SITE``
+    test another build than ``_build/html`` (e.g. ``X/_build/html`` of a
+    ``jupyter-book build --path-output X`` made with a derived config).
+
+What is checked, on every page a reader can reach (index.html, search.html, book/*, solutions/*)
+------------------------------------------------------------------------------------------------
+- it loads (HTTP 200; index.html redirects to the intro);
+- no console error and no uncaught exception from the site's own scripts (everything served
+  from 127.0.0.1, theme scripts included), and no local request that fails (e.g. a 404);
+- no request leaves 127.0.0.1: every other host is blocked (the site must work offline and use
+  no CDN) and any attempt fails the test. There is no allow-list: the built site makes no such
+  request (links to GitHub or Colab are only followed when clicked);
+- every <img> loads and decodes (naturalWidth > 0);
+- every formula is typeset by the vendored MathJax, without MathJax errors;
+- every link into the site resolves (HTTP 200), and its #fragment exists on the target page;
+- lab pages: the first solution dropdown is folded and opens on click; the saved ipywidgets
+  render (sliders, progress bars, buttons, ...) with their saved values, each interactive widget
+  has a static figure beside it; the banner links the student notebook (download, with no
+  solution in it) and Colab;
+- the search page finds the labs.
+
+Artefacts: a full-page screenshot of each lab page and of the intro, in
+``_build/browser-screenshots/`` (the sticky left sidebar is cut at the window's height there).
+
+Files: ``conftest.py`` (server, browser, one recorded visit per page), ``built_site.py`` (the
+site on disk, and the settings), ``install_chromium.sh`` (``make browser`` runs it). The folder
+is a package so that its conftest is not imported as ``conftest``, the name under which
+tests/test_notebooks.py imports tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from .built_site import (
+    LOCAL_HOST,
+    VIEWPORT,
+    lab_pages,
+    meta_refresh,
+    read_page,
+    site_pages,
+    widget_state,
+)
+
+PAGES = site_pages()
+LABS = lab_pages()
+REDIRECTS = [page for page in PAGES if meta_refresh(page)]
+CONTENT_PAGES = [page for page in PAGES if page not in REDIRECTS]
+IMAGE_PAGES = [page for page in CONTENT_PAGES if re.search(r"<img\b", read_page(page))]
+MATH_PAGES = [page for page in CONTENT_PAGES if 'class="math' in read_page(page)]
+SOLUTION_PAGES = [page for page in LABS if 'class="solution dropdown' in read_page(page)]
+WIDGET_PAGES = [page for page in CONTENT_PAGES if widget_state(page)[1]]
+SCREENSHOT_PAGES = [page for page in CONTENT_PAGES if page in LABS or page == "book/intro.html"]
+
+# The CSS class that html-manager 1.0 (ipywidgets 8) puts on the view of a widget model.
+WIDGET_CLASS = {
+    "IntSliderModel": "widget-slider",
+    "FloatSliderModel": "widget-slider",
+    "FloatLogSliderModel": "widget-slider",
+    "IntRangeSliderModel": "widget-slider",
+    "FloatRangeSliderModel": "widget-slider",
+    "ToggleButtonsModel": "widget-toggle-buttons",
+    "ButtonModel": "widget-button",
+    "DropdownModel": "widget-dropdown",
+    "CheckboxModel": "widget-checkbox",
+    "HTMLModel": "widget-html",
+    "OutputModel": "widget-output",
+}
+# Widgets that only show something (layout, text, progress, output): the others are controls.
+DISPLAY_ONLY = {"BoxModel", "HBoxModel", "VBoxModel", "GridBoxModel", "HTMLModel",
+                "HTMLMathModel", "LabelModel", "FloatProgressModel", "IntProgressModel",
+                "OutputModel", "ImageModel", "ValidModel"}
+SLIDERS = {"IntSliderModel", "FloatSliderModel"}
+
+
+def test_the_site_has_the_book_pages(site):
+    assert "index.html" in PAGES and "book/intro.html" in PAGES, PAGES
+    assert "search.html" in PAGES
+    assert LABS, "no lab page in solutions/"
+
+
+# ---------------------------------------------------------------------------------------------
+# Every page
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_loads(visit, page):
+    result = visit(page)
+    assert result.status == 200
+    assert result.final_url.endswith("/" + result.page)
+
+
+@pytest.mark.parametrize("page", REDIRECTS)
+def test_redirect_lands_on_its_target(visit, page):
+    target = meta_refresh(page)
+    assert visit(page).final_url.endswith("/" + target)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_console_errors(visit, page):
+    errors = visit(page).record.errors()
+    assert not errors, "errors on the page:\n" + "\n".join(errors)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_request_leaves_the_site(visit, page):
+    external = visit(page).record.external_requests
+    assert not external, "requests to other hosts (blocked):\n" + "\n".join(external)
+
+
+@pytest.mark.parametrize("page", IMAGE_PAGES)
+def test_images_load_and_decode(visit, page):
+    images = visit(page).images
+    in_source = len(re.findall(r"<img\b", read_page(page)))
+    assert len(images) >= in_source
+    broken = [img["src"] for img in images if not (img["complete"] and img["naturalWidth"] > 0)]
+    assert not broken, f"images that do not load: {broken}"
+
+
+@pytest.mark.parametrize("page", MATH_PAGES)
+def test_math_is_typeset(visit, page):
+    math = visit(page).math
+    assert math["math"] > 0
+    assert math["typeset"] == math["math"], f"{math['math'] - math['typeset']} formulas not typeset"
+    assert not math["errors"], f"MathJax errors: {math['errors']}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_internal_links_resolve(visit, fetch, page):
+    links = sorted({href for href in visit(page).links if urlsplit(href).hostname == LOCAL_HOST})
+    assert links, "no link into the site"
+    problems = []
+    for href in links:
+        url, _, fragment = href.partition("#")
+        got = fetch(url)
+        if got.status != 200:
+            problems.append(f"{href}: HTTP {got.status}")
+        elif (fragment and got.content_type.startswith("text/html")
+              and unquote(fragment) not in got.ids):
+            problems.append(f"{href}: no element with id {unquote(fragment)!r}")
+    assert not problems, "broken links:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("page", SCREENSHOT_PAGES)
+def test_screenshot_saved(visit, page):
+    shot = visit(page).screenshot
+    assert shot is not None and shot.is_file()
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert width == VIEWPORT["width"] and height > VIEWPORT["height"], (width, height)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lab pages
+
+
+@pytest.mark.parametrize("page", SOLUTION_PAGES)
+def test_solution_dropdown_opens_on_click(visit, page):
+    dropdown = visit(page).dropdown
+    assert dropdown is not None, "no div.solution.dropdown in the rendered page"
+    assert dropdown["all_hidden_before"], "a solution is shown before any click"
+    assert dropdown["hidden_before"]
+    assert dropdown["has_button"], "sphinx-togglebutton added no toggle button"
+    assert dropdown["visible_after"], "the solution stays hidden after a click"
+    assert dropdown["aria_expanded"] == "true"
+
+
+def _tree(models: dict, model_id: str) -> list[dict]:
+    """A widget model and all its children, depth first (the order of their DOM nodes)."""
+    model = models[model_id]
+    found = [model]
+    for child in model["state"].get("children", []):
+        found += _tree(models, child.removeprefix("IPY_MODEL_"))
+    return found
+
+
+def _expected_class(model: dict) -> str | None:
+    name = model["model_name"]
+    if name in ("FloatProgressModel", "IntProgressModel"):
+        vertical = model["state"].get("orientation") == "vertical"
+        return "widget-vprogress" if vertical else "widget-hprogress"
+    return WIDGET_CLASS.get(name)
+
+
+def _readout_matches(text: str, model: dict) -> bool:
+    state = model["state"]
+    match = re.fullmatch(r"\.?(\d*)([df])", state.get("readout_format", "d"))
+    decimals = int(match.group(1) or 0) if match and match.group(2) == "f" else 0
+    try:
+        return abs(float(text) - float(state["value"])) <= 0.5 * 10 ** -decimals + 1e-9
+    except ValueError:
+        return False
+
+
+@pytest.mark.parametrize("page", WIDGET_PAGES)
+def test_widgets_render(visit, page):
+    models, views = widget_state(page)
+    rendered = {w["modelId"]: w for w in visit(page).widgets}
+    missing = [view for view in views if view not in rendered]
+    assert not missing, f"{len(missing)} of {len(views)} saved widget views not rendered"
+    for view in views:
+        widget, tree = rendered[view], _tree(models, view)
+        label = f"widget {view} ({tree[0]['model_name']})"
+        assert widget["classes"].get("jupyter-widgets"), f"{label}: nothing rendered"
+        assert widget["visible"], f"{label}: rendered with no height"
+        expected: dict[str, int] = {}
+        for model in tree:
+            css = _expected_class(model)
+            if css:
+                expected[css] = expected.get(css, 0) + 1
+        found = {css: widget["classes"].get(css, 0) for css in expected}
+        assert found == expected, f"{label}: expected {expected}, rendered {found}"
+        sliders = [m for m in tree if m["model_name"] in SLIDERS and m["state"].get("readout", 1)]
+        assert len(widget["readouts"]) == len(sliders), f"{label}: slider readouts"
+        for text, slider in zip(widget["readouts"], sliders, strict=True):
+            assert _readout_matches(text, slider), (
+                f"{label}: a slider shows {text!r}, its saved value is {slider['state']['value']}")
+
+
+def _interactive_views(page: str) -> dict[str, list[str]]:
+    models, views = widget_state(page)
+    found = {}
+    for view in views:
+        names = [m["model_name"] for m in _tree(models, view)]
+        controls = [name for name in names if name not in DISPLAY_ONLY]
+        if controls:
+            found[view] = controls
+    return found
+
+
+INTERACTIVE_PAGES = [page for page in WIDGET_PAGES if _interactive_views(page)]
+
+
+@pytest.mark.parametrize("page", INTERACTIVE_PAGES)
+def test_static_figure_beside_each_interactive_widget(visit, page):
+    """The saved state shows one position of a control; a static matplotlib figure (in the
+    widget's cell, or the cell just before or after it) shows the result on any browser."""
+    rendered = {w["modelId"]: w for w in visit(page).widgets}
+    lonely = [f"{view} {controls}" for view, controls in _interactive_views(page).items()
+              if not rendered.get(view, {}).get("staticFigure")]
+    assert not lonely, "interactive widgets with no static figure beside them: " + str(lonely)
+
+
+@pytest.mark.parametrize("page", LABS)
+def test_lab_page_links_its_student_notebook(visit, fetch, page):
+    stem = Path(page).stem
+    banner = visit(page).banner
+    download, colab = banner["download"], banner["colab"]
+    assert download, "no a.labcode-student-download on the page"
+    assert colab, "no a.labcode-colab on the page"
+    assert download["download"], "the student notebook link has no download attribute"
+    assert urlsplit(download["href"]).path.endswith(f"/notebooks/{stem}.ipynb"), download
+    got = fetch(download["href"].partition("#")[0])
+    assert got.status == 200, f"{download['href']}: HTTP {got.status}"
+    text = got.body.decode("utf-8")
+    notebook = json.loads(text)
+    code = "\n".join("".join(cell["source"]) for cell in notebook["cells"]
+                     if cell["cell_type"] == "code")
+    assert "raise NotImplementedError" in code, "the student notebook has no exercise stub"
+    assert "BEGIN SOLUTION" not in text, "the downloadable notebook contains a solution"
+    assert colab["href"].startswith("https://colab.research.google.com/github/"), colab
+    assert colab["href"].endswith(f"/notebooks/{stem}.ipynb"), colab
+
+
+# ---------------------------------------------------------------------------------------------
+# Search
+
+
+def test_search_finds_the_labs(base_url, open_page, visit):
+    """The search box (on every page) sends the reader to search.html?q=...: it works offline,
+    and searching adds no error to those of search.html itself (test_no_console_errors)."""
+    page, response, record = open_page(base_url + "search.html?q=permutation")
+    assert response.status == 200
+    results = page.locator("#search-results ul.search li")
+    results.first.wait_for()
+    hrefs = results.locator("a").evaluate_all("(as) => as.map((a) => a.href)")
+    assert any("/solutions/" in href for href in hrefs), hrefs
+    new_errors = set(record.errors()) - set(visit("search.html").record.errors())
+    assert not new_errors, new_errors
+    assert not record.external_requests, record.external_requests
