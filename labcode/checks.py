@@ -42,8 +42,8 @@ def _run(name: str, fn: object, body: Callable[[_Checker], None]) -> None:
     try:
         body(checker)
     except NotImplementedError:
-        print(f"… {name} is not implemented yet: replace `raise NotImplementedError()` "
-              "with your code, then run this cell again.")
+        print(f"… {name} is not implemented yet: replace the `raise NotImplementedError(...)` "
+              "line with your code, then run this cell again.")
         return
     except _Fail as failure:
         print(f"✗ {name}: {checker.passed} checks passed, then one failed.\n   Hint: {failure}")
@@ -147,6 +147,19 @@ def check_create_test_dataset(create_test_dataset: Callable[..., object]) -> Non
 # does not change the numbers a notebook draws afterwards.
 
 
+def _construct(cls: Callable[..., object], *args: object, **kwargs: object) -> object:
+    """``cls(*args, **kwargs)``, with a hint when ``__init__`` forgot ``super().__init__()``."""
+    try:
+        return cls(*args, **kwargs)
+    except AttributeError as error:
+        if "Module.__init__() call" not in str(error):
+            raise
+        name = getattr(cls, "__name__", "the class")
+        raise _Fail(f"building {name} raised AttributeError: {error}. Call "
+                    "super().__init__() as the first line of __init__, before creating "
+                    "any layer.") from None
+
+
 def _is_float32_tensor(t: object) -> bool:
     import torch
 
@@ -235,7 +248,7 @@ def check_deepset(DeepSet: type) -> None:
     def body(c: _Checker) -> None:
         c.expect(isinstance(DeepSet, type),
                  "pass the class itself, check_deepset(DeepSet), not an instance DeepSet().")
-        model = DeepSet()
+        model = _construct(DeepSet)
         c.expect(isinstance(model, nn.Module),
                  "DeepSet should subclass torch.nn.Module (and call super().__init__()).")
         phi, rho = getattr(model, "phi", None), getattr(model, "rho", None)
@@ -249,9 +262,13 @@ def check_deepset(DeepSet: type) -> None:
         x = torch.rand(64, 10, 1) * (torch.rand(64, 10, 1) < 0.4)
         with torch.no_grad():
             out = model(x)
-            c.expect(isinstance(out, torch.Tensor) and tuple(out.shape) == (64, 1),
-                     "model(X) with X of shape (N, 10, 1) should return shape (N, 1); got "
-                     f"{tuple(out.shape) if isinstance(out, torch.Tensor) else type(out)}.")
+            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else None
+            c.expect(shape == (64, 1) and out.dtype == torch.float32,
+                     "model(X) with X of shape (N, 10, 1) should return a float32 tensor of "
+                     f"shape (N, 1); got {type(out).__name__ if shape is None else shape}"
+                     + ("" if shape is None or shape != (64, 1) else f" of dtype {out.dtype}")
+                     + (": sum over the objects (dim=1), not over the batch (dim=0)."
+                        if shape == (10, 1) else "."))
             c.expect(bool(((out >= 0) & (out <= 1)).all()),
                      "the output is a probability: end with a sigmoid (nn.Sigmoid) so it "
                      "lies in [0, 1].")
@@ -263,15 +280,25 @@ def check_deepset(DeepSet: type) -> None:
             c.expect(torch.allclose(alone, h, atol=1e-6),
                      "phi should see one object at a time: phi of object j alone should equal "
                      "phi(X)[:, j]. Apply nn.Linear layers to the last dimension only.")
-            pooled = rho(h.sum(dim=1))
-            c.expect(torch.allclose(out, pooled, atol=1e-6)
-                     or torch.allclose(out, torch.sigmoid(pooled), atol=1e-6),
-                     "forward should go in order: phi on every object, sum over the objects "
-                     "(dim=1), then rho on the pooled vector.")
             deviation = invariance_deviation(model, x, n_perms=20, seed=0)
             c.expect(deviation <= 1e-5,
                      f"the output changes by up to {deviation:.2g} when the objects are "
-                     "reordered: a DeepSet must be permutation invariant.")
+                     "reordered: a DeepSet must be permutation invariant. Apply phi to every "
+                     "object and SUM over all of them (dim=1) before rho: no weight per "
+                     "position, no picking one object (x[:, 0]), no recurrent layer.")
+            def matches(pooled: torch.Tensor) -> bool:
+                pooled = rho(pooled)
+                return (torch.allclose(out, pooled, atol=1e-6)
+                        or torch.allclose(out, torch.sigmoid(pooled), atol=1e-6))
+
+            summed = matches(h.sum(dim=1))
+            other = ("" if summed else "mean" if matches(h.mean(dim=1))
+                     else "max" if matches(h.amax(dim=1)) else "")
+            c.expect(summed,
+                     f"you pool with a {other}: this DeepSet SUMS phi over the objects, "
+                     "h.sum(dim=1), then applies rho." if other else
+                     "forward should go in order: phi on every object, sum over the objects "
+                     "(dim=1), then rho on the pooled vector.")
             other = model(torch.rand(8, 7, 1))
             c.expect(tuple(other.shape) == (8, 1),
                      "a DeepSet works for sets of any size: sum over dim=1 instead of assuming "
@@ -375,7 +402,7 @@ def _build_digit_model(cls: type, c: _Checker, h1: int, h2: int) -> object:
     from torch import nn
 
     try:
-        model = cls(input_dim=11, embedding_dim=h1, hidden_dim=h2)
+        model = _construct(cls, input_dim=11, embedding_dim=h1, hidden_dim=h2)
     except TypeError as err:
         raise _Fail(f"build the model as {cls.__name__}(input_dim=11, embedding_dim={h1}, "
                     f"hidden_dim={h2}); that call raised TypeError: {err}") from None
@@ -442,8 +469,10 @@ def check_digit_deepsets(DeepSets: type) -> None:
                 for _ in range(3):
                     perm = torch.randperm(7)
                     c.expect(torch.allclose(model(x[:, perm]), out, atol=1e-4),
-                             "reordering the elements of a set changed the prediction: pool "
-                             "with a sum over the elements (dim=1).")
+                             "reordering the elements of a set changed the prediction, but "
+                             "DeepSets must be permutation invariant: apply phi to every "
+                             "element and pool with a sum over all of them (dim=1), with no "
+                             "weight per position and no picking one element.")
                 X, Y, Z = (torch.randint(1, 11, (4, k)) for k in (3, 4, 4))
                 lhs = model(torch.cat([X, Y], 1)) + model(Z)
                 rhs = model(torch.cat([X, Z], 1)) + model(Y)
@@ -467,6 +496,27 @@ def check_digit_deepsets(DeepSets: type) -> None:
                          "of the Linear layer h1 -> h2, before the sum.")
 
     _run("DeepSets", DeepSets, body)
+
+
+def _predicts_from_last_state(model: object, x: object, out: object) -> bool:
+    """False if ``out`` is not Linear(h_n[-1]) of the model's own embedding, LSTM and Linear.
+
+    True when the model's layers cannot be told apart (then other checks judge it).
+    """
+    import torch
+    from torch import nn
+
+    def only(kind: type) -> nn.Module | None:
+        found = [m for m in model.modules() if isinstance(m, kind)]
+        return found[0] if len(found) == 1 else None
+
+    emb, lstm, fc = only(nn.Embedding), only(nn.LSTM), only(nn.Linear)
+    if emb is None or lstm is None or fc is None:
+        return True
+    seq = emb(x)
+    _, (h_n, _) = lstm(seq if lstm.batch_first else seq.transpose(0, 1))
+    expected = fc(h_n[-1]).squeeze(-1)
+    return expected.shape == out.shape and torch.allclose(expected, out, atol=1e-5)
 
 
 def check_digit_lstm(LSTMBaseline: type) -> None:
@@ -500,10 +550,15 @@ def check_digit_lstm(LSTMBaseline: type) -> None:
                          "reads its input in order: feed the embedded sequence to the LSTM.")
                 last = x.clone()
                 last[:, -1] = torch.where(last[:, -1] == 1, 2, 1)
-                c.expect((model(last) - out).abs().max().item() > 1e-6,
-                         "changing the LAST element of every set changed nothing: predict from "
-                         "the hidden state after the last time step (h_n[-1], or "
-                         "output[:, -1] with batch_first=True).")
+                reads_last = (model(last) - out).abs().max().item() > 1e-6
+                from_h_n = _predicts_from_last_state(model, x, out)
+                c.expect(reads_last and from_h_n,
+                         ("changing the LAST element of every set changed nothing: "
+                          if not reads_last else
+                          "the prediction is not the Linear layer applied to the hidden state "
+                          "h_n[-1] (not the cell state c_n, not a mean of the outputs): ")
+                         + "predict from the hidden state after the last time step (h_n[-1], "
+                         "or output[:, -1] with batch_first=True).")
 
     _run("LSTMBaseline", LSTMBaseline, body)
 
@@ -519,10 +574,12 @@ def check_make_batch(make_batch: Callable[..., object]) -> None:
         X_before = X.copy()
         idx = np.array([3, 17, 0, 42])
         out = make_batch(X, y, idx, torch.device("cpu"))
+        got = (f"a tuple of {' and '.join(type(t).__name__ for t in out)}: convert them with "
+               "torch.as_tensor(..., dtype=..., device=device)"
+               if isinstance(out, tuple) else f"a {type(out).__name__}")
         c.expect(isinstance(out, tuple) and len(out) == 2
                  and all(isinstance(t, torch.Tensor) for t in out),
-                 "return a tuple of two tensors (x_batch, y_batch); got "
-                 f"{type(out).__name__}.")
+                 f"return a tuple of two tensors (x_batch, y_batch); got {got}.")
         x_batch, y_batch = out
         c.expect(x_batch.dtype == torch.long,
                  f"x_batch should be a LongTensor (torch.int64): nn.Embedding looks digits up "
@@ -592,20 +649,40 @@ def check_permuted_copies(permuted_copies: Callable[..., object]) -> None:
 
     def body(c: _Checker) -> None:
         x = torch.arange(20, dtype=torch.float32).view(10, 2)  # 10 objects, 2 features each
+        original = x.clone()
         np.random.seed(0)
-        batch = permuted_copies(x, n_perms=5)
+        try:
+            batch = permuted_copies(x, n_perms=5)
+        except TypeError as error:
+            if "numpy.ndarray" not in str(error):
+                raise
+            raise _Fail(f"permuted_copies raised TypeError: {error}. np.random.permutation(x) "
+                        "returns a NumPy array: draw the ORDER, order = "
+                        "np.random.permutation(len(x)), and index the tensor with it, "
+                        "x[order].") from None
         c.expect(isinstance(batch, torch.Tensor),
                  f"return one tensor (use torch.stack); got {type(batch).__name__}.")
         c.expect(tuple(batch.shape) == (6, 10, 2),
                  "for x of shape (10, 2) and n_perms=5 the batch should have shape "
-                 f"(n_perms + 1, 10, 2) = (6, 10, 2); got {tuple(batch.shape)}.")
+                 f"(n_perms + 1, 10, 2) = (6, 10, 2); got {tuple(batch.shape)}."
+                 + (" torch.cat joined the copies along the objects: torch.stack puts them "
+                    "along a new first dimension." if tuple(batch.shape) == (60, 2) else ""))
         c.expect(batch.dtype == x.dtype, f"keep x's dtype ({x.dtype}); got {batch.dtype}.")
-        c.expect(torch.equal(batch[0], x), "batch[0] should be x itself, in its own order.")
+        untouched = torch.equal(x, original)
+        c.expect(untouched and torch.equal(batch[0], x),
+                 "batch[0] should be x itself, in its own order." if untouched else
+                 "permuted_copies changed x itself: build the copies by indexing, x[order], "
+                 "and never assign into x.")
         c.expect(all(torch.equal(row[row[:, 0].argsort()], x) for row in batch),
                  "each copy should hold the same objects as x, whole rows moved together: "
                  "index x with a permutation of its rows, x[order].")
-        c.expect(all(not torch.equal(row, x) for row in batch[1:]),
-                 "copies 1.. should be reordered: use np.random.permutation(len(x)).")
+        reordered = all(not torch.equal(row, x) for row in batch[1:])
+        distinct = len({tuple(row.flatten().tolist()) for row in batch[1:]}) > 1
+        c.expect(reordered and distinct,
+                 "copies 1.. should be reordered: use np.random.permutation(len(x))."
+                 if not reordered else
+                 "every copy should get its own random order: call np.random.permutation "
+                 "once per copy (yours are all the same).")
         np.random.seed(0)
         again = permuted_copies(x, n_perms=5)
         c.expect(torch.equal(batch, again),
@@ -628,9 +705,73 @@ def check_permuted_copies(permuted_copies: Callable[..., object]) -> None:
 # --- Labs 07-08: pooling and mini-batch consistency ---
 
 
+def _call_tensor_fn(fn: Callable[..., object], args: tuple[object, ...], call: str,
+                    broadcast_hint: str) -> object:
+    """``fn(*args)``, turning a shape-mismatch RuntimeError into a hint about ``broadcast_hint``."""
+    try:
+        return fn(*args)
+    except NotImplementedError:  # a RuntimeError too: let _run say "not implemented yet"
+        raise
+    except RuntimeError as error:
+        if "must match the size" not in str(error):
+            raise
+        raise _Fail(f"{call} raised RuntimeError: {error}. {broadcast_hint}") from None
+
+
+def _tensor_output_hint(out: object, call: str, shape: tuple[int, ...], dtype: object,
+                        reduce_hint: str) -> str | None:
+    """Why ``out`` is not a ``dtype`` tensor of ``shape`` (None if it is)."""
+    import torch
+
+    expected = f"{call} should return one tensor of shape (batch, features) = {shape}"
+    if out is None:
+        return f"{expected}; it returned None: did you forget the `return`?"
+    if isinstance(out, tuple) and hasattr(out, "values") and hasattr(out, "indices"):
+        return (f"{expected}; it returned a (values, indices) pair: `.max(dim=...)` gives both, "
+                "take its `.values`.")
+    if not isinstance(out, torch.Tensor):
+        return f"{expected}; got a {type(out).__name__}. {reduce_hint}"
+    got = tuple(out.shape)
+    if got != shape:
+        if tuple(d for d in got if d != 1) == shape:
+            return (f"{expected}; got {got}: drop the extra dimension of size 1 (no "
+                    "keepdim=True on the result, or .squeeze it).")
+        return f"{expected}; got {got}. {reduce_hint}"
+    if out.dtype != dtype:
+        return (f"{expected} and the dtype of its input ({dtype}); got {out.dtype}: build any "
+                "helper tensor (counts, weights) with the input's dtype.")
+    return None
+
+
 def check_pool(pool: Callable[..., object]) -> None:
     """Self-check for Lab 07's ``pool(h, mask, how)`` (sum, mean and max with padding)."""
     import torch
+
+    def mean_hint(out: torch.Tensor, h: torch.Tensor, m: torch.Tensor) -> str:
+        candidates = (
+            (h.mean(1), "the padding is averaged in: sum h * m over the elements (as the given "
+                        "sum does) and divide by the number of REAL elements, m.sum(dim=1)."),
+            ((h * m).sum(1) / h.shape[1],
+             "divide by the number of REAL elements of each set, m.sum(dim=1) (shape (batch, "
+             "1)), not by n = h.shape[1]."),
+            ((h * m).sum(1) / m.sum(),
+             "divide each set by ITS number of REAL elements, m.sum(dim=1): m.sum() counts the "
+             "elements of the whole batch."),
+        )
+        for wrong, hint in candidates:
+            if torch.allclose(out, wrong, atol=1e-5):
+                return hint
+        return "divide the masked sum by the number of REAL elements (mask.sum), not by n."
+
+    def max_hint(out: torch.Tensor, h: torch.Tensor, m: torch.Tensor) -> str:
+        if torch.allclose(out, (h * m).max(1).values, atol=1e-5):
+            return ("padding set to 0 wins the max when every real feature is negative: fill it "
+                    "with -inf instead, h.masked_fill(~m, float('-inf')), before the max.")
+        if torch.allclose(out, h.max(1).values, atol=1e-5):
+            return ("the padding takes part in the max: fill it with -inf first, "
+                    "h.masked_fill(~m, float('-inf')).")
+        return ("padding must never be the maximum: fill it with -inf before the max "
+                "(0 is larger than negative features).")
 
     def body(c: _Checker) -> None:
         with torch.random.fork_rng():
@@ -638,18 +779,20 @@ def check_pool(pool: Callable[..., object]) -> None:
             h = torch.randn(4, 6, 3) - 3.0          # every feature negative: padding must lose
         mask = torch.tensor([[1, 1, 1, 1, 1, 1], [1, 1, 0, 0, 0, 0],
                              [0, 0, 0, 1, 1, 1], [1, 0, 1, 0, 1, 0]], dtype=torch.bool)
+        m = mask.unsqueeze(-1)
         real = [h[i][mask[i]] for i in range(4)]
+        broadcast = ("Keep a dimension of size 1 for the features in the counts: "
+                     "m.sum(dim=1) with m = mask.unsqueeze(-1), or "
+                     "mask.sum(dim=1, keepdim=True), has shape (batch, 1).")
         for how, expected in (("mean", [r.mean(0) for r in real]),
                               ("max", [r.max(0).values for r in real])):
-            out = pool(h, mask, how)
-            c.expect(isinstance(out, torch.Tensor) and tuple(out.shape) == (4, 3),
-                     f"pool(h, mask, {how!r}) should return a (batch, features) = (4, 3) tensor; "
-                     f"got {getattr(out, 'shape', type(out).__name__)}.")
+            call = f"pool(h, mask, {how!r})"
+            out = _call_tensor_fn(pool, (h, mask, how), call, broadcast)
+            problem = _tensor_output_hint(out, call, (4, 3), h.dtype,
+                                          "Reduce over the elements, dim=1.")
+            c.expect(problem is None, problem)
             ok = all(torch.allclose(out[i], expected[i], atol=1e-5) for i in range(4))
-            hint = ("divide by the number of REAL elements (mask.sum), not by n."
-                    if how == "mean" else
-                    "padding must never be the maximum: fill it with -inf before the max "
-                    "(0 is larger than negative features).")
+            hint = "" if ok else mean_hint(out, h, m) if how == "mean" else max_hint(out, h, m)
             c.expect(ok, f"{how} pooling is wrong on padded sets: {hint}")
             perm = torch.randperm(6)
             c.expect(torch.allclose(pool(h[:, perm], mask[:, perm], how), out, atol=1e-5),
@@ -671,16 +814,28 @@ def check_aggregate(aggregate: Callable[..., object]) -> None:
         whole = {"sum": h.sum(1), "mean": h.mean(1), "max": h.max(1).values}
         parts = {"sum": [x.sum(1) for x in chunks], "mean": [x.mean(1) for x in chunks],
                  "max": [x.max(1).values for x in chunks]}
+        means = torch.stack(parts["mean"])
+        weighted = (torch.tensor(sizes, dtype=h.dtype).view(-1, 1, 1) * means).sum(0)
         hints = {"sum": "the sum of a set is the sum of the chunks' sums.",
                  "mean": "weight each chunk's mean by its size: sum(n_j * mean_j) / sum(n_j); "
                          "a plain mean of the means is wrong when chunks differ in size.",
                  "max": "the maximum of a set is the maximum of the chunks' maxima."}
+        broadcast = ("sizes holds one number per chunk: to weight the stacked parts (chunks, "
+                     "batch, features), make it a (chunks, 1, 1) tensor, "
+                     "torch.as_tensor(sizes, dtype=stacked.dtype).view(-1, 1, 1).")
+        reduce = ("Stack the chunks' encodings, torch.stack(parts) of shape (chunks, batch, "
+                  "features), and reduce over the chunks, dim=0 (torch.cat would mix the "
+                  "chunks with the batch).")
         for how in ("sum", "mean", "max"):
-            out = aggregate(parts[how], sizes, how)
-            c.expect(isinstance(out, torch.Tensor) and out.shape == whole[how].shape,
-                     f"aggregate(..., {how!r}) should return a (batch, features) = (2, 4) "
-                     f"tensor; got {getattr(out, 'shape', type(out).__name__)}.")
-            c.expect(torch.allclose(out, whole[how], atol=1e-5), f"{how}: {hints[how]}")
+            call = f"aggregate(parts, sizes, {how!r})"
+            out = _call_tensor_fn(aggregate, (parts[how], sizes, how), call, broadcast)
+            problem = _tensor_output_hint(out, call, tuple(whole[how].shape), h.dtype, reduce)
+            c.expect(problem is None, problem)
+            hint = hints[how]
+            if how == "mean" and torch.allclose(out, weighted, atol=1e-5):
+                hint = ("you weighted each chunk's mean by its size; now divide by the total "
+                        "number of elements, sum(sizes).")
+            c.expect(torch.allclose(out, whole[how], atol=1e-5), f"{how}: {hint}")
 
     _run("aggregate", aggregate, body)
 

@@ -11,7 +11,14 @@ from collections.abc import Iterable
 import numpy as np
 import torch
 
-from labcode._validate import check_int, check_int_list, check_seed
+from labcode._validate import (
+    as_array,
+    check_int,
+    check_int_list,
+    check_real,
+    check_seed,
+    check_torch_seed,
+)
 
 #: The test cardinalities of the digit-sum task: 5, 10, ..., 100.
 TEST_CARDINALITIES: tuple[int, ...] = tuple(range(5, 101, 5))
@@ -68,7 +75,7 @@ def create_test_dataset(
 
 def cardinalities_of(X: np.ndarray) -> np.ndarray:
     """Number of non-padding (non-zero) entries in each row of a padded digit array."""
-    X = np.asarray(X)
+    X = as_array("X", X)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (n_sets, max_card), got shape {X.shape}")
     return (X != 0).sum(axis=1)
@@ -91,6 +98,8 @@ def make_mixture_sets(
     """
     n_sets = check_int("n_sets", n_sets, 1)
     set_size = check_int("set_size", set_size, 1)
+    spread, low, high = (check_real(k, v) for k, v in (("spread", spread), ("low", low),
+                                                       ("high", high)))
     if not spread > 0 or not low < high:
         raise ValueError(f"need spread > 0 and low < high, got spread={spread}, "
                          f"low={low}, high={high}")
@@ -116,7 +125,7 @@ def _torch_generator(generator: torch.Generator | int | None) -> torch.Generator
     if isinstance(generator, bool) or not isinstance(generator, int):
         raise TypeError("generator must be a torch.Generator, an int seed or None, "
                         f"got {type(generator).__name__}")
-    return torch.Generator().manual_seed(check_int("seed", generator, 0))
+    return torch.Generator().manual_seed(check_torch_seed(generator))
 
 
 def make_data(

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from labcode._validate import check_int
+from labcode._validate import as_array, call_model, check_int
 
 #: What ``evaluate_by_cardinality`` returns: lists indexed like the test sets.
 Results = dict[str, list[float]]
@@ -75,7 +75,10 @@ def predict(model: nn.Module, X: np.ndarray, batch_size: int = 1000) -> np.ndarr
     with torch.inference_mode():
         for start in range(0, len(X), batch_size):
             x = torch.as_tensor(X[start:start + batch_size], dtype=torch.long, device=device)
-            pred = model(x)
+            pred = call_model(model, x, "a LongTensor batch of digits") if start == 0 \
+                else model(x)
+            if not isinstance(pred, torch.Tensor):
+                raise TypeError(f"the model should return a tensor, got {type(pred).__name__}")
             if pred.shape != (len(x),):
                 raise ValueError(f"the model should return one prediction per set, shape "
                                  f"({len(x)},); got {tuple(pred.shape)}")
@@ -86,7 +89,7 @@ def predict(model: nn.Module, X: np.ndarray, batch_size: int = 1000) -> np.ndarr
 
 def accuracy_and_mae(pred: np.ndarray, target: np.ndarray) -> tuple[float, float]:
     """Accuracy of the rounded predictions and mean absolute error of the raw ones."""
-    pred, target = np.asarray(pred, dtype=float), np.asarray(target, dtype=float)
+    pred, target = as_array("pred", pred, dtype=float), as_array("target", target, dtype=float)
     if pred.ndim != 1 or pred.shape != target.shape or len(pred) == 0:
         raise ValueError(f"pred and target must be 1-D arrays of the same non-zero length, got "
                          f"shapes {pred.shape} and {target.shape}")
@@ -120,12 +123,21 @@ def evaluate_by_cardinality(
                         "max_prediction": [], "n_sets": []}
     for i, (X, y) in enumerate(zip(X_test, y_test, strict=True)):
         X = _as_digit_array(X, f"X_test[{i}]")[:max_sets]
-        y = np.asarray(y)[:max_sets]
+        y = as_array(f"y_test[{i}]", y)
+        y = y[:max_sets] if y.ndim == 1 else y
         if y.shape != (len(X),):
             raise ValueError(f"y_test[{i}] must hold one target per set, shape ({len(X)},); "
                              f"got {y.shape}")
+        if not (np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.bool_)):
+            raise TypeError(f"y_test[{i}] must hold numbers (the targets), got dtype {y.dtype}")
+        if len(X) == 0:
+            raise ValueError(f"X_test[{i}] holds no sets")
         pred = predict(model, X, batch_size)
-        acc, mae = metric_fn(pred, y)
+        metrics = metric_fn(pred, y)
+        if not (isinstance(metrics, (tuple, list)) and len(metrics) == 2):
+            raise TypeError("metric_fn(pred, target) must return a pair (accuracy, mae), got "
+                            f"{type(metrics).__name__}")
+        acc, mae = metrics
         results["cardinality"].append(int(X.shape[1]))
         results["accuracy"].append(float(acc))
         results["mae"].append(float(mae))
@@ -145,6 +157,15 @@ def results_table(results: dict[str, Results], every: int = 1) -> str:
         raise TypeError("results must be a non-empty dict {model name: evaluation results}")
     every = check_int("every", every, 1)
     names = list(results)
+    for name, r in results.items():
+        columns = ("cardinality", "accuracy", "mae")
+        if not isinstance(r, dict) or not all(isinstance(r.get(k), (list, tuple))
+                                              for k in columns):
+            raise ValueError(f"results[{name!r}] must hold 'cardinality', 'accuracy' and 'mae' "
+                             "lists (what evaluate_by_cardinality returns)")
+        if len({len(r[k]) for k in columns}) > 1:
+            raise ValueError(f"results[{name!r}] must hold lists of the same length, got "
+                             + ", ".join(f"{len(r[k])} {k}" for k in columns))
     cards = results[names[0]]["cardinality"]
     if any(r["cardinality"] != cards for r in results.values()):
         raise ValueError("every model must be evaluated on the same cardinalities")

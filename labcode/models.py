@@ -7,11 +7,13 @@ LongTensor ``(batch, set size)`` of digits, 0 being padding, and return ``(batch
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
-from labcode._validate import check_int
-from labcode.pooling import PMA, SlotSetEncoder, pool
+from labcode._validate import check_bool, check_choice, check_int
+from labcode.pooling import PMA, SlotSetEncoder, check_dtype, pool
 
 
 def check_digit_batch(x: object, n_tokens: int | None = None) -> torch.Tensor:
@@ -33,6 +35,7 @@ def check_digit_batch(x: object, n_tokens: int | None = None) -> torch.Tensor:
         raise ValueError(f"expected at least one set of at least one element, got shape "
                          f"{tuple(x.shape)} (pad a short set with 0 instead of leaving it empty)")
     if n_tokens is not None:
+        n_tokens = check_int("n_tokens", n_tokens, 1)
         low, high = int(x.min()), int(x.max())
         if low < 0 or high >= n_tokens:
             raise ValueError(f"expected tokens in 0..{n_tokens - 1} (0 = padding), "
@@ -97,12 +100,6 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {"tanh": nn.Tanh, "relu": nn.ReLU, "no
 SET_POOLINGS: tuple[str, ...] = ("sum", "mean", "max")
 
 
-def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
-    return value
-
-
 def check_feature_batch(x: object, n_features: int | None = None) -> torch.Tensor:
     """Return ``x`` if it is a float tensor ``(batch, set size, n_features)`` with elements.
 
@@ -119,7 +116,7 @@ def check_feature_batch(x: object, n_features: int | None = None) -> torch.Tenso
     if x.shape[0] == 0 or x.shape[1] == 0:
         raise ValueError(f"expected at least one set of at least one element, got shape "
                          f"{tuple(x.shape)}")
-    if n_features is not None and x.shape[2] != n_features:
+    if n_features is not None and x.shape[2] != check_int("n_features", n_features, 1):
         raise ValueError(f"expected {n_features} feature(s) per element, got shape "
                          f"{tuple(x.shape)}")
     return x
@@ -142,9 +139,9 @@ class DeepSetClassifier(nn.Module):
         super().__init__()
         self.n_features = check_int("n_features", n_features, 1)
         h, out = check_int("phi_hidden", phi_hidden, 1), check_int("phi_out", phi_out, 1)
-        act = ACTIVATIONS[_check_choice("activation", activation, tuple(ACTIVATIONS))]
+        act = ACTIVATIONS[check_choice("activation", activation, tuple(ACTIVATIONS))]
         self.activation = activation
-        self.pooling = _check_choice("pooling", pooling, SET_POOLINGS)
+        self.pooling = check_choice("pooling", pooling, SET_POOLINGS)
         if not isinstance(phi_bias, bool):
             raise TypeError(f"phi_bias must be True or False, got {phi_bias!r}")
         self.phi = nn.Sequential(nn.Linear(n_features, h, bias=phi_bias), act(),
@@ -159,7 +156,7 @@ class DeepSetClassifier(nn.Module):
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """The score before the sigmoid: ``(batch, set size, n_features)`` -> ``(batch, 1)``."""
-        check_feature_batch(x, self.n_features)
+        check_dtype(self, check_feature_batch(x, self.n_features))
         return self.rho(self.pool(self.phi(x)))  # per element, then pool, then set-wide
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -179,12 +176,12 @@ def mlp(n_inputs: int = 10, hidden: tuple[int, ...] | list[int] = (16, 16),
     if isinstance(hidden, (str, bytes)) or not isinstance(hidden, (tuple, list)):
         raise TypeError(f"hidden must be a tuple of layer widths, got {type(hidden).__name__}")
     widths = [check_int("each hidden width", w, 1) for w in hidden]
-    act = ACTIVATIONS[_check_choice("activation", activation, tuple(ACTIVATIONS))]
+    act = ACTIVATIONS[check_choice("activation", activation, tuple(ACTIVATIONS))]
     layers: list[nn.Module] = [nn.Flatten()]
     for n_in, n_out in zip([n_inputs, *widths], widths, strict=False):
         layers += [nn.Linear(n_in, n_out), act()]
     layers.append(nn.Linear(widths[-1] if widths else n_inputs, 1))
-    if sigmoid:
+    if check_bool("sigmoid", sigmoid):
         layers.append(nn.Sigmoid())
     return nn.Sequential(*layers)
 
@@ -199,6 +196,15 @@ def logits_of(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     if callable(getattr(model, "logits", None)):
         return model.logits(x)
     if isinstance(model, nn.Sequential) and len(model) > 1 and isinstance(model[-1], nn.Sigmoid):
+        if not isinstance(x, torch.Tensor) or not torch.is_floating_point(x):
+            got = f"a {x.dtype} tensor" if isinstance(x, torch.Tensor) else type(x).__name__
+            raise TypeError(f"expected a float tensor (batch, set size, features), got {got}")
+        check_dtype(model, x)
+        if len(model) > 2 and isinstance(model[0], nn.Flatten) and isinstance(model[1], nn.Linear):
+            n_inputs = model[1].in_features
+            if x.ndim < 2 or math.prod(x.shape[1:]) != n_inputs:
+                raise ValueError(f"this MLP takes {n_inputs} numbers per set (e.g. a batch of "
+                                 f"shape (batch, {n_inputs}, 1)), got shape {tuple(x.shape)}")
         return model[:-1](x)
     raise TypeError("expected a model with a .logits(x) method or an nn.Sequential ending in "
                     f"nn.Sigmoid, got {type(model).__name__}")
@@ -230,12 +236,11 @@ class PooledSetModel(nn.Module):
                  in_features: int | None = None, hidden: int = 32, out_features: int = 1,
                  num_slots: int = 4, rho_hidden: int = 0):
         super().__init__()
-        if pooling not in self.POOLINGS:
-            raise ValueError(f"pooling must be one of {self.POOLINGS}, got {pooling!r}")
+        check_choice("pooling", pooling, self.POOLINGS)
         if (n_tokens is None) == (in_features is None):
             raise ValueError("give exactly one of n_tokens (digit sets) or in_features (real sets)")
         hidden = check_int("hidden", hidden, 1)
-        self.pooling, self.n_tokens = pooling, n_tokens
+        self.pooling, self.n_tokens, self.in_features = pooling, n_tokens, in_features
         if n_tokens is not None:
             # a lookup table: the most general function of a digit
             self.phi: nn.Module = nn.Embedding(check_int("n_tokens", n_tokens, 2), hidden)
@@ -261,8 +266,7 @@ class PooledSetModel(nn.Module):
             check_digit_batch(x, self.n_tokens)
             mask = x != 0
         else:
-            if not isinstance(x, torch.Tensor) or x.ndim != 3:
-                raise ValueError("expected a float tensor (batch, set size, in_features)")
+            check_dtype(self, check_feature_batch(x, self.in_features))
             mask = None
         h = self.phi(x)
         if self.pooling == "attention":

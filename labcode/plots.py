@@ -7,6 +7,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
+from labcode._validate import as_array, check_int
 from labcode.data import cardinalities_of
 
 
@@ -100,8 +101,9 @@ def show_object_sets(X: object, y: object, n_rows: int = 12, ax: Axes | None = N
 
 def running_mean(values: object, window: int = 50) -> np.ndarray:
     """Mean of each ``window`` consecutive values (the first ``window - 1`` steps are dropped)."""
-    v = np.asarray(values, dtype=float)
-    if v.ndim != 1 or len(v) < window or window < 1:
+    v = as_array("values", values, dtype=float)
+    window = check_int("window", window, 1)
+    if v.ndim != 1 or len(v) < window:
         raise ValueError(f"need a 1-D sequence of at least window={window} values, "
                          f"got shape {v.shape}")
     return np.convolve(v, np.ones(window) / window, mode="valid")

@@ -16,7 +16,7 @@ import math
 import torch
 from torch import nn
 
-from labcode._validate import check_int
+from labcode._validate import check_choice, check_int
 
 POOLINGS: tuple[str, ...] = ("sum", "mean", "max")
 
@@ -40,14 +40,23 @@ def _check_features(h: object, mask: object | None) -> tuple[torch.Tensor, torch
     return h, mask
 
 
+def check_dtype(module: nn.Module, x: torch.Tensor, name: str = "x") -> torch.Tensor:
+    """Return ``x`` if its dtype is the dtype of ``module``'s parameters (float32 by default)."""
+    param = next(module.parameters(), None)
+    if param is not None and x.dtype != param.dtype:
+        raise TypeError(f"expected {name} of dtype {param.dtype}, like the parameters of "
+                        f"{type(module).__name__}; got {x.dtype}. Convert it with "
+                        f"{name}.to({param.dtype}) (e.g. {name}.float()).")
+    return x
+
+
 def pool(h: torch.Tensor, how: str = "sum", mask: torch.Tensor | None = None) -> torch.Tensor:
     """Pool ``(batch, n, d)`` element features into ``(batch, d)`` by ``sum``, ``mean`` or ``max``.
 
     Padding (``mask`` False) contributes nothing: 0 to a sum, no weight in a mean, and it is never
     the maximum.
     """
-    if how not in POOLINGS:
-        raise ValueError(f"how must be one of {POOLINGS}, got {how!r}")
+    check_choice("how", how, POOLINGS)
     h, mask = _check_features(h, mask)
     if how == "max":
         if mask is not None:
@@ -86,12 +95,13 @@ class PMA(nn.Module):
         h, mask = _check_features(h, mask)
         if h.shape[-1] != self.dim:
             raise ValueError(f"expected {self.dim} features per element, got {h.shape[-1]}")
+        check_dtype(self, h, "h")
         seeds = self.seeds.expand(h.shape[0], -1, -1)
         padding = None if mask is None else ~mask
         attended, _ = self.attention(seeds, h, h, key_padding_mask=padding, need_weights=False)
         out = seeds + attended
         out = out + self.feedforward(out)
-        return out.reshape(h.shape[0], -1)
+        return out.reshape(h.shape[0], self.num_seeds * self.dim)
 
 
 class SlotSetEncoder(nn.Module):
@@ -127,7 +137,18 @@ class SlotSetEncoder(nn.Module):
         x, mask = _check_features(x, mask)
         if x.shape[-1] != self.in_dim:
             raise ValueError(f"expected {self.in_dim} features per element, got {x.shape[-1]}")
-        slots = self.slots if slots is None else slots
+        check_dtype(self, x)
+        if slots is None:
+            slots = self.slots
+        else:
+            slot_dim = self.slots.shape[1]
+            if not isinstance(slots, torch.Tensor):
+                raise TypeError(f"slots must be a tensor (num_slots, {slot_dim}), "
+                                f"got {type(slots).__name__}")
+            if slots.ndim != 2 or slots.shape[0] == 0 or slots.shape[1] != slot_dim:
+                raise ValueError(f"slots must have shape (num_slots, {slot_dim}), got "
+                                 f"{tuple(slots.shape)}")
+            check_dtype(self, slots, "slots")
         queries = self.query(self.norm(slots))                              # (K, d)
         logits = self.key(x) @ queries.T / math.sqrt(self.key_dim)          # (batch, n, K)
         attn = torch.sigmoid(logits) + 1e-8
@@ -139,6 +160,13 @@ class SlotSetEncoder(nn.Module):
     @staticmethod
     def aggregate(parts: list[torch.Tensor]) -> torch.Tensor:
         """Combine the encodings of the chunks of one set: ``g`` = sum."""
+        if not isinstance(parts, (list, tuple)) or not all(isinstance(p, torch.Tensor)
+                                                           for p in parts):
+            raise TypeError("parts must be a list of tensors, the encodings of the chunks")
         if not parts:
             raise ValueError("aggregate needs the encoding of at least one chunk")
+        shapes, devices = {tuple(p.shape) for p in parts}, {str(p.device) for p in parts}
+        if len(shapes) > 1 or len(devices) > 1:
+            raise ValueError("the encodings of the chunks must have the same shape and device, "
+                             f"got shapes {sorted(shapes)} on {sorted(devices)}")
         return torch.stack(list(parts)).sum(dim=0)

@@ -8,14 +8,15 @@ import random
 import numpy as np
 import torch
 
+from labcode._validate import check_bool, check_int
+
 
 def seed_everything(seed: int = 0) -> None:
     """Seed Python's, NumPy's and PyTorch's random generators with one integer.
 
     Call it once at the top of a notebook; every later draw is then reproducible.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    seed = check_int("seed", seed)
     if not 0 <= seed < 2**32:
         raise ValueError(f"seed must be in [0, 2**32), got {seed}")
     os.environ["PYTHONHASHSEED"] = str(seed)
@@ -29,6 +30,6 @@ def get_device(prefer_cuda: bool = True) -> torch.device:
 
     The course runs on a laptop CPU; a GPU only makes it faster.
     """
-    if prefer_cuda and torch.cuda.is_available():
+    if check_bool("prefer_cuda", prefer_cuda) and torch.cuda.is_available():
         return torch.device("cuda")
     return torch.device("cpu")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import torch
 
-from labcode._validate import check_int, check_seed
+from labcode._validate import check_int, check_int_list, check_real, check_torch_seed
 
 
 def _check_batch(x: object) -> torch.Tensor:
@@ -37,6 +37,7 @@ def _padding_mask(x: torch.Tensor, pad_value: float | None) -> torch.Tensor:
     """True where an element is padding: equal to ``pad_value`` (in every feature)."""
     if pad_value is None:
         return torch.zeros(x.shape[:2], dtype=torch.bool, device=x.device)
+    pad_value = check_real("pad_value", pad_value, finite=False)
     is_pad = x == pad_value
     return is_pad.all(dim=-1) if x.ndim == 3 else is_pad
 
@@ -80,7 +81,7 @@ def _deviation(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, n_pe
         raise TypeError(f"fn must be a callable (e.g. an nn.Module), got {type(fn).__name__}")
     x = _check_batch(x)
     n_perms = check_int("n_perms", n_perms, 1)
-    seed = check_seed(seed)
+    seed = check_torch_seed(seed)
     generator = torch.Generator().manual_seed(seed) if seed is not None else None
     with torch.no_grad():
         reference = fn(x)
@@ -149,14 +150,22 @@ def minibatch_consistency_error(
     """
     if not callable(encode) or not callable(aggregate):
         raise TypeError("encode and aggregate must be functions")
-    if not isinstance(x, torch.Tensor) or x.ndim != 3:
-        raise ValueError("expected x of shape (batch, n_elements, features), got "
-                         f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
-    sizes = [check_int("each chunk size", s, 1) for s in chunk_sizes]
+    if not isinstance(x, torch.Tensor) or not torch.is_floating_point(x):
+        got = f"a {x.dtype} tensor" if isinstance(x, torch.Tensor) else type(x).__name__
+        raise TypeError(f"expected x, a float tensor (batch, n_elements, features), got {got}")
+    if x.ndim != 3 or 0 in x.shape:
+        raise ValueError("expected x of shape (batch, n_elements, features) with at least one "
+                         f"set, element and feature, got {tuple(x.shape)}")
+    sizes = check_int_list("chunk_sizes", chunk_sizes, 1)
     if sum(sizes) != x.shape[1]:
         raise ValueError(f"chunk_sizes add up to {sum(sizes)}, but the set has {x.shape[1]} "
                          "elements")
     whole = encode(x)
+    if not isinstance(whole, torch.Tensor) or not torch.is_floating_point(whole):
+        raise TypeError(f"encode must return a float tensor, got "
+                        f"{getattr(whole, 'dtype', type(whole).__name__)}")
+    if whole.numel() == 0:
+        raise ValueError(f"encode(x) returned an empty tensor of shape {tuple(whole.shape)}")
     combined = aggregate([encode(chunk) for chunk in x.split(sizes, dim=1)], sizes)
     if not isinstance(combined, torch.Tensor) or combined.shape != whole.shape:
         raise ValueError(f"aggregate returned shape {getattr(combined, 'shape', None)}, "

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from labcode._validate import check_int, check_seed
+from labcode._validate import as_array, call_model, check_bool, check_int, check_real, check_seed
 
 #: Where the labs write their checkpoints (git-ignored), relative to the notebook's folder.
 CHECKPOINT_DIR = Path("checkpoints")
@@ -26,10 +27,39 @@ BatchFn = Callable[[np.ndarray, np.ndarray, np.ndarray, torch.device],
                    tuple[torch.Tensor, torch.Tensor]]
 
 
+def as_device(device: object) -> torch.device:
+    """``device`` (a ``torch.device`` or a string such as "cpu") as a usable ``torch.device``."""
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"device must be a torch.device or a string such as 'cpu', "
+                        f"got {type(device).__name__}")
+    try:
+        device = torch.device(device)
+    except RuntimeError as error:
+        raise ValueError(f"unknown device {device!r}: {error}") from None
+    if device.type == "cuda" and (not torch.cuda.is_available()
+                                  or (device.index or 0) >= torch.cuda.device_count()):
+        raise ValueError(f"device {str(device)!r} is not available on this machine; "
+                         "use labcode.get_device()")
+    return device
+
+
 def make_batch(X: np.ndarray, y: np.ndarray, idx: np.ndarray,
                device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
     """The rows ``idx`` of ``(X, y)`` as tensors on ``device``: int64 ``(b, set size)``, float32
     ``(b,)``."""
+    X, y = _check_training_data(X, y, allow_empty=True)
+    idx = np.asarray(idx) if isinstance(idx, (np.ndarray, list, tuple, range)) else idx
+    if not isinstance(idx, np.ndarray) or not (np.issubdtype(idx.dtype, np.integer)
+                                               or idx.size == 0):
+        raise TypeError(f"idx must be an array of row indices (integers), got "
+                        f"{getattr(idx, 'dtype', type(idx).__name__)}")
+    if idx.ndim != 1:
+        raise ValueError(f"idx must be a 1-D array of row indices, got shape {idx.shape}")
+    idx = idx.astype(np.int64)
+    if idx.size and not (-len(X) <= idx.min() and idx.max() < len(X)):
+        raise ValueError(f"idx must hold row indices of X, in 0..{len(X) - 1}; found values "
+                         f"from {idx.min()} to {idx.max()}")
+    device = as_device(device)
     x_batch = torch.as_tensor(X[idx], dtype=torch.long, device=device)
     y_batch = torch.as_tensor(y[idx], dtype=torch.float32, device=device)
     return x_batch, y_batch
@@ -45,7 +75,8 @@ class History:
     seconds: float = 0.0
 
 
-def _check_training_data(X: object, y: object) -> tuple[np.ndarray, np.ndarray]:
+def _check_training_data(X: object, y: object,
+                         allow_empty: bool = False) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(X, np.ndarray) or not isinstance(y, np.ndarray):
         raise TypeError(f"X and y must be NumPy arrays, got {type(X).__name__} and "
                         f"{type(y).__name__}")
@@ -54,7 +85,9 @@ def _check_training_data(X: object, y: object) -> tuple[np.ndarray, np.ndarray]:
                          f"and dtype {X.dtype}")
     if y.shape != (len(X),):
         raise ValueError(f"y must have shape ({len(X)},), one target per row of X; got {y.shape}")
-    if len(X) == 0:
+    if not (np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.bool_)):
+        raise TypeError(f"y must hold numbers (the targets), got dtype {y.dtype}")
+    if len(X) == 0 and not allow_empty:
         raise ValueError("X must hold at least one set")
     return X, y
 
@@ -75,6 +108,17 @@ def _check_batch(out: object, n: int, width: int, device: torch.device) -> None:
     if x_batch.device.type != device.type or y_batch.device.type != device.type:
         raise ValueError(f"batch_fn: tensors must be on the model's device ({device}), "
                          f"got {x_batch.device} and {y_batch.device}")
+
+
+def _check_output(pred: object, target: torch.Tensor) -> None:
+    """Complain clearly if the model's output cannot be compared with the targets."""
+    if not isinstance(pred, torch.Tensor) or not torch.is_floating_point(pred):
+        raise TypeError("the model must return a float tensor of predictions, got "
+                        f"{getattr(pred, 'dtype', type(pred).__name__)}")
+    if pred.shape != target.shape:
+        raise ValueError(f"the model returned shape {tuple(pred.shape)} for a batch whose targets "
+                         f"have shape {tuple(target.shape)}: it should return one prediction "
+                         "per set")
 
 
 def train(
@@ -104,9 +148,10 @@ def train(
     X, y = _check_training_data(X, y)
     epochs = check_int("epochs", epochs, 1)
     batch_size = check_int("batch_size", batch_size, 1)
-    for name, rate in (("lr", lr), ("final_lr", final_lr)):
-        if rate is not None and not (isinstance(rate, (int, float)) and rate > 0):
-            raise ValueError(f"{name} must be a positive number, got {rate!r}")
+    lr = check_real("lr", lr, positive=True)
+    if final_lr is not None:
+        final_lr = check_real("final_lr", final_lr, positive=True)
+    progress = check_bool("progress", progress)
     if not callable(batch_fn):
         raise TypeError(f"batch_fn must be a function, got {type(batch_fn).__name__}")
     params = list(model.parameters())
@@ -132,11 +177,16 @@ def train(
         for b in range(n_batches):
             idx = order[b * batch_size:(b + 1) * batch_size]
             batch = batch_fn(X, y, idx, device)
-            if epoch == 0 and b == 0:
+            first = epoch == 0 and b == 0
+            if first:
                 _check_batch(batch, len(idx), X.shape[1], device)
             x_batch, y_batch = batch
             optimizer.zero_grad()
-            loss = loss_fn(model(x_batch), y_batch)
+            pred = call_model(model, x_batch, "a LongTensor batch of digits") if first \
+                else model(x_batch)
+            if first:
+                _check_output(pred, y_batch)
+            loss = loss_fn(pred, y_batch)
             loss.backward()
             optimizer.step()
             value = loss.item()
@@ -156,7 +206,12 @@ def save_checkpoint(model: nn.Module, path: str | Path) -> Path:
     """Write ``model``'s parameters (on the CPU) and its class name to ``path``; return it."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a str or a pathlib.Path, got {type(path).__name__}")
     path = Path(path)
+    if path.is_dir() or not path.name:
+        raise ValueError(f"{path} is a folder: give the checkpoint a file name, e.g. "
+                         f"{path / 'model.pt'}")
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     torch.save({"architecture": type(model).__name__, "state_dict": state}, path)
@@ -171,11 +226,27 @@ def load_checkpoint(model: nn.Module, path: str | Path) -> nn.Module:
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a str or a pathlib.Path, got {type(path).__name__}")
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder: give the checkpoint's file name")
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}: train the model and save it first")
-    data = torch.load(path, map_location="cpu", weights_only=True)
-    if not (isinstance(data, dict) and isinstance(data.get("state_dict"), dict)):
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except OSError:
+        raise
+    except pickle.UnpicklingError:
+        raise ValueError(f"{path} is not a checkpoint written by save_checkpoint: it is not a "
+                         "PyTorch file, or it holds objects other than tensors and plain "
+                         "containers, which load_checkpoint refuses to unpickle") from None
+    except Exception as error:  # unpickling garbage fails in many ways (EOFError, IndexError...)
+        raise ValueError(f"{path} is not a checkpoint written by save_checkpoint: the file is "
+                         f"damaged or not a PyTorch file ({type(error).__name__} while "
+                         "reading it)") from None
+    if not (isinstance(data, dict) and isinstance(data.get("state_dict"), dict)
+            and all(isinstance(v, torch.Tensor) for v in data["state_dict"].values())):
         raise ValueError(f"{path} is not a checkpoint written by save_checkpoint")
     saved, target = data["state_dict"], model.state_dict()
     arch, into = data.get("architecture", "?"), type(model).__name__
@@ -225,19 +296,40 @@ def train_steps(
         raise TypeError(f"draw must be a function n -> (X, y), got {type(draw).__name__}")
     steps = check_int("steps", steps, 1)
     batch_size = check_int("batch_size", batch_size, 1)
-    if not (isinstance(lr, (int, float)) and lr > 0):
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
-    if stop_below is not None and not (isinstance(stop_below, (int, float)) and stop_below > 0):
-        raise ValueError(f"stop_below must be a positive number or None, got {stop_below!r}")
+    lr = check_real("lr", lr, positive=True)
+    if stop_below is not None:
+        stop_below = check_real("stop_below", stop_below, positive=True)
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a loss function (e.g. nn.BCELoss()) or None, "
+                        f"got {type(loss_fn).__name__}")
+    progress = check_bool("progress", progress)
+    if not list(model.parameters()):
+        raise ValueError("model has no parameters to train")
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    loss_fn = nn.BCELoss() if loss_fn is None else loss_fn
+    bce = loss_fn is None
+    loss_fn = nn.BCELoss() if bce else loss_fn
     history: list[float] = []
     window_sum = 0.0
     model.train()
     for step in tqdm(range(steps), desc=desc or type(model).__name__, disable=not progress,
                      mininterval=0.5, leave=False):
-        X, y = draw(batch_size)
-        loss = loss_fn(model(X), y)
+        batch = draw(batch_size)
+        if step == 0:
+            if not (isinstance(batch, tuple) and len(batch) == 2
+                    and all(isinstance(t, torch.Tensor) for t in batch)):
+                raise TypeError("draw(n) must return a tuple of two tensors (X, y), got "
+                                f"{type(batch).__name__}")
+            pred = call_model(model, batch[0], "a batch drawn by draw")
+            if not isinstance(pred, torch.Tensor):
+                raise TypeError(f"the model must return a tensor, got {type(pred).__name__}")
+            if bce:  # nn.BCELoss wants probabilities and labels of the same shape
+                _check_output(pred, batch[1])
+                if not (_in_unit_interval(pred) and _in_unit_interval(batch[1])):
+                    raise ValueError("the default loss nn.BCELoss needs probabilities: the "
+                                     "model's outputs (end it with a sigmoid) and the labels y "
+                                     "must lie in [0, 1]; pass another loss_fn otherwise")
+        X, y = batch
+        loss = loss_fn(pred if step == 0 else model(X), y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -252,16 +344,21 @@ def train_steps(
     return model, history
 
 
+def _in_unit_interval(t: torch.Tensor) -> bool:
+    return bool(((t >= 0) & (t <= 1)).all())
+
+
 def steps_to_reach(history: list[float], threshold: float = 0.05,
                    window: int = CONVERGENCE_WINDOW) -> int | None:
     """The first step at which the mean of the last ``window`` losses is below ``threshold``.
 
     Steps count from 1; ``None`` if the running mean never gets there.
     """
-    losses = np.asarray(history, dtype=float)
+    losses = as_array("history", history, dtype=float)
     if losses.ndim != 1:
         raise ValueError(f"history must be a 1-D sequence of losses, got shape {losses.shape}")
     window = check_int("window", window, 1)
+    threshold = check_real("threshold", threshold, finite=False)
     if len(losses) < window:
         return None
     means = np.convolve(losses, np.ones(window) / window, mode="valid")

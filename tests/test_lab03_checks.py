@@ -172,7 +172,7 @@ def test_correct_deepset_passes(cls, capsys):
 @pytest.mark.parametrize("cls, hint", [
     (NoSigmoid, "sigmoid"),
     (PoolFirst, "in order"),
-    (Positional, "in order"),
+    (Positional, "permutation invariant"),
     (NoPhi, "self.phi"),
     (Huge, "small"),
 ])

@@ -1,0 +1,783 @@
+"""Fuzzing labcode's public functions with hypothesis: a bad argument gets a clear error.
+
+Every call below gets arguments drawn from plausible values (digit batches, float sets, tiny
+models of every kind...) mixed with junk: None, bools, strings, NaN and infinite floats,
+negative and zero sizes, huge seeds, NumPy arrays and torch tensors of any rank (empty ones
+included) and dtype (int32/64, float16/32/64, bool; float tensors that require grad), lists,
+dicts. Each call must either succeed or raise a ``ValueError`` or ``TypeError`` with a message --
+never an ``IndexError``, ``KeyError``, ``AttributeError``, ``RuntimeError`` (torch's shape and
+dtype errors), ``ZeroDivisionError``, ``OverflowError``, ``EOFError`` and the like, which leave a
+student with a traceback from deep inside torch instead of a sentence saying what was expected.
+(``load_checkpoint``'s ``FileNotFoundError`` for a missing file is the one documented exception.)
+
+Fuzzed (every public function, class constructor and ``forward``):
+
+- ``labcode.data``: the five generators and ``cardinalities_of``;
+- ``labcode.models``: ``check_digit_batch``, ``check_feature_batch``, ``DeepSets``,
+  ``LSTMBaseline``, ``DeepSetClassifier`` (``forward``, ``logits``, ``pool``), ``mlp``,
+  ``logits_of``, ``count_params``, ``PooledSetModel`` (``forward``, ``encode``), every pooling;
+- ``labcode.pooling``: ``pool``, ``PMA``, ``SlotSetEncoder`` (``forward`` with masks and slots,
+  ``aggregate``), ``check_dtype`` (through the models' ``forward``);
+- ``labcode.training``: ``make_batch`` (and ``as_device`` through it), ``train``,
+  ``train_steps``, ``steps_to_reach``,
+  ``save_checkpoint`` / ``load_checkpoint`` (in a temporary folder, garbage files included);
+- ``labcode.evaluation``: all nine functions, with models of every kind (some of which cannot
+  read digits at all);
+- ``labcode.symmetry``: ``permute_sets``, ``invariance_deviation``, ``equivariance_deviation``,
+  ``minibatch_consistency_error``;
+- ``labcode.reproducibility``: ``seed_everything`` (the global random states are restored
+  afterwards) and ``get_device``;
+- ``labcode.plots``: ``running_mean`` only, the numeric helper behind the loss curves.
+
+Not fuzzed:
+
+- the figures of ``labcode.plots`` and the demos of ``labcode.widgets``: drawing is slow, they
+  check their data with helpers fuzzed here (``running_mean``, ``cardinalities_of``) or in
+  their first lines, and tests/test_lab03_figures.py and the notebooks run them;
+- ``labcode.checks``: a self-check never raises by design (it prints a verdict for anything);
+  tests/test_check_hints.py and the test_lab*_checks files feed them wrong answers;
+- ``labcode.strip``, ``labcode.bench``, ``labcode.sphinx_*`` and ``python -m labcode``: notebook
+  and site tooling rather than student-facing numerics, tested by tests/test_strip.py and
+  tests/site;
+- what a user's own callables do (``fn``, ``encode``, ``aggregate``, ``batch_fn``, ``draw``,
+  ``metric_fn``): the ones passed here never raise on their own, but return odd things, so that
+  every error comes from labcode's handling of them.
+
+The calls that fuzzing caught raising another kind of exception (before labcode was fixed) are
+kept at the end as plain regression tests, each named with the exception it used to raise.
+
+Hypothesis runs derandomized (the same examples on every run, in CI too) with no example
+database, and keeps its caches in the temporary folder, so nothing is written into the
+repository. Models are tiny; the file runs in about 10 s on two cores.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
+from hypothesis.extra import numpy as hnp
+from torch import nn
+
+from labcode import data, evaluation, models, plots, pooling, reproducibility, symmetry, training
+
+# Hypothesis caches (constants, unicode tables) go to the temporary folder, not ./.hypothesis.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "labcode-hypothesis")
+
+FUZZ = settings(max_examples=100, deadline=None, derandomize=True, database=None,
+                suppress_health_check=list(HealthCheck), print_blob=False)
+EACH = settings(FUZZ, max_examples=20)  # per model or per callable of a parametrized test
+FEW = settings(FUZZ, max_examples=12)  # calls that train or write files
+
+CLEAR_ERRORS = (ValueError, TypeError)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        yield
+    torch.set_num_threads(n)
+
+
+def attempt(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``, or None if it raised a ValueError/TypeError with a message.
+
+    Any other exception propagates, and hypothesis reports the arguments that caused it.
+    """
+    try:
+        return fn(*args, **kwargs)
+    except CLEAR_ERRORS as error:
+        assert str(error).strip(), f"{type(error).__name__} raised without a message"
+        return None
+
+
+# --------------------------------------------------------------------------- strategies
+
+small_ints = st.integers(-2, 12)
+sizes = st.integers(-1, 5)
+seeds = st.one_of(st.none(), st.integers(-3, 10), st.integers(2**63, 2**70),
+                  st.just(np.int64(7)))
+floats = st.floats(allow_nan=True, allow_infinity=True)
+
+scalars = st.one_of(
+    st.none(), st.booleans(), small_ints, floats, st.text(max_size=3),
+    st.sampled_from([np.int64(3), np.float32(0.5), np.float64("nan"), complex(1, 1), object()]),
+)
+
+_ELEMENTS = {
+    np.dtype(np.int64): st.integers(-3, 12),
+    np.dtype(np.int32): st.integers(-3, 12),
+    np.dtype(np.float32): st.floats(width=32, allow_nan=True, allow_infinity=True),
+    np.dtype(np.float64): floats,
+    np.dtype(np.bool_): st.booleans(),
+}
+
+
+@st.composite
+def arrays(draw, min_dims=0, max_dims=4, min_side=0, max_side=5):
+    """NumPy arrays of any of five dtypes and any shape (empty ones included)."""
+    dtype = draw(st.sampled_from(list(_ELEMENTS)))
+    shape = draw(hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
+                                  max_side=max_side))
+    return draw(hnp.arrays(dtype, shape, elements=_ELEMENTS[dtype]))
+
+
+float_dtypes = st.sampled_from([torch.float32] * 4 + [torch.float64, torch.float16])
+
+
+@st.composite
+def tensors(draw, **kwargs):
+    """Tensors of any dtype and shape; float ones in float16/32/64, some requiring grad."""
+    t = torch.from_numpy(draw(arrays(**kwargs)).copy())
+    if torch.is_floating_point(t):
+        t = t.to(draw(float_dtypes)).requires_grad_(draw(st.booleans()))
+    return t
+
+
+junk = st.one_of(scalars, arrays(), tensors(), st.lists(small_ints, max_size=4),
+                 st.dictionaries(st.text(max_size=2), small_ints, max_size=2))
+
+
+def mostly(usual, other):
+    """``usual`` 3 times in 4, else ``other``. (``st.one_of(usual, other)`` can draw ``other``
+    far more often: it flattens other's branches next to the single branch of ``usual``.)"""
+    return st.sampled_from([0, 1, 2, 3]).flatmap(lambda i: other if i == 3 else usual)
+
+
+def or_junk(strategy):
+    """Mostly ``strategy``, sometimes junk, so that most calls get past the first checks."""
+    return mostly(strategy, junk)
+
+
+def digit_arrays(min_side=1, high=11):
+    """Padded digit rows (n_sets, set size), mostly in 0..high-1, sometimes out of range."""
+    values = st.one_of(st.integers(0, high - 1), st.integers(0, high - 1),
+                       st.integers(-2, high + 2))
+    return hnp.arrays(np.int64, st.tuples(st.integers(min_side, 4), st.integers(min_side, 6)),
+                      elements=values)
+
+
+def digit_batches(min_side=1):
+    """Digit tensors (batch, set size): mostly int64, sometimes int32 or float."""
+    return st.builds(lambda X, dtype: torch.from_numpy(X).to(dtype), digit_arrays(min_side),
+                     st.sampled_from([torch.long] * 4 + [torch.int32, torch.float32]))
+
+
+@st.composite
+def feature_batches(draw, features=None, min_side=1):
+    """Float sets (batch, n, features): mostly float32, sometimes float64/16, NaN, grad."""
+    features = st.integers(1, 3) if features is None else features
+    shape = (draw(st.integers(min_side, 4)), draw(st.integers(min_side, 6)), draw(features))
+    x = torch.randn(shape).to(draw(float_dtypes))
+    if x.numel() and draw(st.integers(0, 5)) == 0:
+        x[(0,) * x.ndim] = float("nan")
+    return x.requires_grad_(draw(st.integers(0, 3)) == 0)
+
+
+def n_features(n):
+    """Mostly ``n`` features per element, sometimes another number (0 included)."""
+    return st.one_of(st.just(n), st.just(n), st.integers(0, 4))
+
+
+# Tiny models of every kind, and the input each one expects (fuzzed around it).
+MODELS = {
+    "DeepSets": (lambda: models.DeepSets(11, 4, 3), "digits"),
+    "LSTMBaseline": (lambda: models.LSTMBaseline(11, 4, 3), "digits"),
+    "DeepSets with 4 tokens": (lambda: models.DeepSets(4, 3, 2), "digits"),
+    "PooledSetModel sum": (lambda: models.PooledSetModel("sum", n_tokens=11, hidden=4),
+                           "digits"),
+    "PooledSetModel attention": (
+        lambda: models.PooledSetModel("attention", n_tokens=11, hidden=4), "digits"),
+    "PooledSetModel slots": (
+        lambda: models.PooledSetModel("slots", n_tokens=11, hidden=4, num_slots=2), "digits"),
+    "PooledSetModel max, 2 outputs": (
+        lambda: models.PooledSetModel("max", n_tokens=11, hidden=4, out_features=2), "digits"),
+    "PooledSetModel mean, real": (
+        lambda: models.PooledSetModel("mean", in_features=2, hidden=4, rho_hidden=3), 2),
+    "PooledSetModel attention, real": (
+        lambda: models.PooledSetModel("attention", in_features=2, hidden=4), 2),
+    "PooledSetModel slots, real": (
+        lambda: models.PooledSetModel("slots", in_features=2, hidden=4, num_slots=2), 2),
+    "DeepSetClassifier": (lambda: models.DeepSetClassifier(phi_hidden=2, rho_hidden=2), 1),
+    "DeepSetClassifier max": (
+        lambda: models.DeepSetClassifier(2, 2, 2, 2, "relu", "max", phi_bias=False), 2),
+    "mlp": (lambda: models.mlp(n_inputs=4, hidden=(3,)), 1),
+    "PMA": (lambda: pooling.PMA(4, num_heads=2, num_seeds=2), 4),
+    "SlotSetEncoder": (lambda: pooling.SlotSetEncoder(2, 2, 3, 3, 3), 2),
+    "Linear": (lambda: nn.Linear(3, 1), 3),
+    "Identity": (lambda: nn.Identity(), 1),
+}
+DIGIT_MODELS = [name for name, (_, kind) in MODELS.items() if kind == "digits"]
+
+
+def make_model(name):
+    torch.manual_seed(0)
+    return MODELS[name][0]()
+
+
+def inputs_for(name):
+    """What the model ``name`` takes, fuzzed: digits or float sets of (mostly) its width."""
+    kind = MODELS[name][1]
+    if kind == "digits":
+        return or_junk(digit_batches(min_side=0))
+    return or_junk(st.one_of(feature_batches(n_features(kind)),
+                             feature_batches(n_features(kind), min_side=0)))
+
+
+def masks_for(x):
+    """A bool mask (batch, n) matching ``x``, None, or junk."""
+    if not isinstance(x, torch.Tensor) or x.ndim < 2:
+        return st.one_of(st.none(), junk)
+    return or_junk(st.one_of(st.none(), hnp.arrays(np.bool_, tuple(x.shape[:2]))
+                             .map(torch.from_numpy)))
+
+
+# --------------------------------------------------------------------------- labcode.data
+
+
+@FUZZ
+@given(or_junk(sizes), or_junk(sizes), or_junk(sizes), or_junk(seeds))
+def test_create_train_dataset(n, m, d, seed):
+    attempt(data.create_train_dataset, n, m, d, seed)
+
+
+@FUZZ
+@given(or_junk(sizes), or_junk(st.lists(sizes, max_size=3)), or_junk(sizes), or_junk(seeds))
+def test_create_test_dataset(n, cards, d, seed):
+    attempt(data.create_test_dataset, n, cards, d, seed)
+
+
+@FUZZ
+@given(st.one_of(digit_arrays(min_side=0), digit_batches(min_side=0), junk))
+def test_cardinalities_of(X):
+    attempt(data.cardinalities_of, X)
+
+
+@FUZZ
+@given(or_junk(sizes), or_junk(sizes), or_junk(floats), or_junk(floats), or_junk(floats),
+       or_junk(seeds))
+def test_make_mixture_sets(n, size, spread, low, high, seed):
+    attempt(data.make_mixture_sets, n, size, spread, low, high, seed)
+
+
+generators = st.one_of(seeds, st.builds(lambda s: torch.Generator().manual_seed(s),
+                                        st.integers(0, 9)))
+
+
+@FUZZ
+@given(or_junk(st.integers(-2, 9)), or_junk(generators))
+def test_make_data_and_make_symmetric_pairs(N, generator):
+    attempt(data.make_data, N, generator)
+    attempt(data.make_symmetric_pairs, N, generator)
+
+
+# --------------------------------------------------------------------------- labcode.models
+
+
+@FUZZ
+@given(st.one_of(digit_batches(min_side=0), junk), or_junk(st.one_of(st.none(), sizes)))
+def test_check_digit_batch(x, n_tokens):
+    attempt(models.check_digit_batch, x, n_tokens)
+
+
+@FUZZ
+@given(st.one_of(feature_batches(min_side=0), junk), or_junk(st.one_of(st.none(), sizes)))
+def test_check_feature_batch(x, n):
+    attempt(models.check_feature_batch, x, n)
+
+
+@FUZZ
+@given(st.sampled_from([models.DeepSets, models.LSTMBaseline]), or_junk(sizes), or_junk(sizes),
+       or_junk(sizes))
+def test_digit_model_constructors(cls, n, h1, h2):
+    attempt(cls, n, h1, h2)
+
+
+@FUZZ
+@given(or_junk(sizes), or_junk(sizes), or_junk(sizes), or_junk(sizes),
+       or_junk(st.sampled_from(["tanh", "relu", "none", "sigmoid"])),
+       or_junk(st.sampled_from(["sum", "mean", "max", "median"])), or_junk(st.booleans()))
+def test_deepset_classifier_constructor(n, hidden, out, rho, activation, pooling_, bias):
+    attempt(models.DeepSetClassifier, n, hidden, out, rho, activation, pooling_, bias)
+
+
+@FUZZ
+@given(or_junk(sizes), or_junk(st.lists(sizes, max_size=3).map(tuple)),
+       or_junk(st.sampled_from(["tanh", "relu", "none"])), or_junk(st.booleans()))
+def test_mlp(n, hidden, activation, sigmoid):
+    attempt(models.mlp, n, hidden, activation, sigmoid)
+
+
+@FUZZ
+@given(or_junk(st.sampled_from(models.PooledSetModel.POOLINGS + ("median",))),
+       or_junk(st.one_of(st.none(), sizes)), or_junk(st.one_of(st.none(), sizes)),
+       or_junk(sizes), or_junk(sizes), or_junk(sizes), or_junk(sizes))
+def test_pooled_set_model_constructor(pooling_, n_tokens, in_features, hidden, out, slots, rho):
+    attempt(models.PooledSetModel, pooling_, n_tokens=n_tokens, in_features=in_features,
+            hidden=hidden, out_features=out, num_slots=slots, rho_hidden=rho)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_model_forward(name):
+    """Every model's forward (and logits, encode, pool) on fuzzed inputs; logits_of too."""
+    model = make_model(name)
+
+    @EACH
+    @given(inputs_for(name))
+    def check(x):
+        if type(model).__module__.startswith("labcode"):  # not torch's own modules
+            attempt(model, x)
+        for method in ("logits", "encode", "pool"):
+            if callable(getattr(model, method, None)):
+                attempt(getattr(model, method), x)
+        attempt(models.logits_of, model, x)
+        attempt(models.count_params, model)
+
+    check()
+
+
+def test_count_params_and_logits_of_junk():
+    for thing in (None, 3, "model", nn.Identity, [nn.Linear(2, 1)]):
+        attempt(models.count_params, thing)
+        attempt(models.logits_of, thing, torch.rand(2, 10, 1))
+
+
+# --------------------------------------------------------------------------- labcode.pooling
+
+
+@FUZZ
+@given(st.data(), st.one_of(feature_batches(min_side=0), junk),
+       or_junk(st.sampled_from(pooling.POOLINGS + ("median",))))
+def test_pool(draw, h, how):
+    attempt(pooling.pool, h, how, draw.draw(masks_for(h)))
+
+
+@FUZZ
+@given(or_junk(sizes), or_junk(sizes), or_junk(sizes), or_junk(sizes), or_junk(sizes),
+       or_junk(sizes), or_junk(sizes))
+def test_pma_and_slot_set_encoder_constructors(dim, heads, n_seeds, k, slot_dim, key_dim,
+                                                out_dim):
+    attempt(pooling.PMA, dim, heads, n_seeds)
+    attempt(pooling.SlotSetEncoder, dim, k, slot_dim, key_dim, out_dim)
+
+
+PMA_4 = make_model("PMA")
+SSE_2 = make_model("SlotSetEncoder")  # in_dim 2, 2 slots of dimension 3, out_dim 3
+
+
+@FUZZ
+@given(st.data(), or_junk(feature_batches(n_features(4))))
+def test_pma_with_masks(draw, h):
+    attempt(PMA_4, h, draw.draw(masks_for(h)))
+
+
+@FUZZ
+@given(st.data(), or_junk(feature_batches(n_features(2))),
+       st.one_of(st.none(), feature_batches(st.just(3)).map(lambda s: s[0]),
+                 tensors(min_dims=2, max_dims=2), junk))
+def test_slot_set_encoder_with_masks_slots_and_aggregate(draw, x, slots):
+    out = attempt(SSE_2, x, draw.draw(masks_for(x)), slots)
+    chunks = [] if out is None else [out, out, out[:, :1]]
+    parts = draw.draw(st.one_of(st.just(chunks[:2]), st.just(chunks), st.just(tuple(chunks)),
+                                st.lists(or_junk(tensors(min_dims=1)), max_size=3), junk))
+    attempt(pooling.SlotSetEncoder.aggregate, parts)
+
+
+# --------------------------------------------------------------------------- labcode.training
+
+
+devices = st.one_of(st.sampled_from(["cpu", "meta", "cuda", "cuda:7", "gpu", "", "cpu:0"]),
+                    st.just(torch.device("cpu")), junk)
+
+
+def targets_for(X):
+    """Mostly one target per row of ``X``, of any dtype; sometimes junk."""
+    if not isinstance(X, np.ndarray) or X.ndim != 2:
+        return or_junk(arrays(max_dims=2))
+    return or_junk(arrays(min_dims=1, max_dims=1, min_side=len(X), max_side=len(X)))
+
+
+@FUZZ
+@given(st.data(), or_junk(digit_arrays(min_side=0)),
+       or_junk(st.one_of(hnp.arrays(np.int64, st.integers(0, 5), elements=st.integers(-8, 8)),
+                         st.lists(st.integers(-8, 8), max_size=4))),
+       devices)
+def test_make_batch(draw, X, idx, device):
+    attempt(training.make_batch, X, draw.draw(targets_for(X)), idx, device)
+
+
+def numpy_batches(X, y, idx, device):
+    return X[idx], y[idx]  # NumPy arrays, not tensors
+
+
+def float_batches(X, y, idx, device):
+    return torch.as_tensor(X[idx], dtype=torch.float32), torch.as_tensor(y[idx])
+
+
+@pytest.mark.parametrize("name", DIGIT_MODELS + ["DeepSetClassifier", "Linear", "Identity"])
+def test_train(name):
+    model = make_model(name)
+
+    @FEW
+    @given(st.data(), or_junk(digit_arrays()), mostly(st.just(1), or_junk(st.integers(0, 2))),
+           mostly(st.integers(1, 4), or_junk(st.integers(0, 4))),
+           mostly(st.none(), or_junk(floats)), mostly(st.just(0.01), or_junk(floats)),
+           mostly(st.just(training.make_batch), st.sampled_from([numpy_batches, float_batches,
+                                                                 3])),
+           mostly(st.just(False), junk))
+    def check(draw, X, epochs, batch_size, final_lr, lr, batch_fn, progress):
+        y = draw.draw(targets_for(X))
+        attempt(training.train, model, X, y, epochs=epochs, batch_size=batch_size, lr=lr,
+                final_lr=final_lr, batch_fn=batch_fn, seed=0, progress=progress)
+
+    check()
+    attempt(training.train, "model", np.ones((2, 2), dtype=np.int64), np.ones(2))
+
+
+def draw_wrong_labels(n):
+    return torch.rand(n, 10, 1), torch.full((n, 1), 3.0)  # labels outside [0, 1]
+
+
+def draw_flat_labels(n):
+    X, y = data.make_data(2 * n)
+    return X, y[:, 0]
+
+
+def draw_float64(n):
+    X, y = data.make_data(2 * n)
+    return X.double(), y.double()
+
+
+DRAWS = {"make_data": data.make_data, "wrong labels": draw_wrong_labels,
+         "flat labels": draw_flat_labels, "float64": draw_float64,
+         "None": lambda n: None, "pair of ints": lambda n: (1, 2), "not callable": "draw"}
+
+
+@pytest.mark.parametrize("draw_name", list(DRAWS))
+def test_train_steps(draw_name):
+    draw_fn = DRAWS[draw_name]
+
+    @FEW
+    @given(or_junk(st.sampled_from(["DeepSetClassifier", "mlp", "DeepSets", "Identity"])
+                   .map(make_model)),
+           mostly(st.integers(1, 2), or_junk(st.integers(0, 3))),
+           mostly(st.sampled_from([2, 4]), or_junk(st.integers(0, 4))),
+           mostly(st.just(0.01), or_junk(floats)),
+           mostly(st.none(), st.one_of(st.just(nn.MSELoss()), junk)),
+           mostly(st.just(False), junk), mostly(st.none(), or_junk(floats)))
+    def check(model, steps, batch_size, lr, loss_fn, progress, stop_below):
+        attempt(training.train_steps, model, draw_fn, steps, batch_size, lr, loss_fn,
+                progress=progress, stop_below=stop_below)
+
+    check()
+
+
+@FUZZ
+@given(or_junk(st.one_of(st.lists(floats, max_size=8),
+                         st.lists(st.builds(lambda v: torch.tensor(v, requires_grad=True),
+                                            st.floats(0, 1)), max_size=8))),
+       or_junk(floats), or_junk(sizes))
+def test_steps_to_reach(history, threshold, window):
+    attempt(training.steps_to_reach, history, threshold, window)
+
+
+checkpoint_contents = st.one_of(
+    st.binary(max_size=20),
+    st.builds(lambda v: {"architecture": "DeepSets", "state_dict": v},
+              st.one_of(st.dictionaries(st.sampled_from(["fc2.bias", "x"]), st.integers()),
+                        st.integers(), st.none())),
+    st.just({"state_dict": {"fc2.bias": [1.0]}}),
+    st.just([1, 2]))
+
+
+@FEW
+@given(or_junk(st.sampled_from(DIGIT_MODELS).map(make_model)),
+       or_junk(st.sampled_from(DIGIT_MODELS).map(make_model)), checkpoint_contents,
+       st.sampled_from(["sub/model.pt", "sub", ""]))
+def test_save_and_load_checkpoint(saved, into, garbage, where):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / where
+        (Path(folder) / "sub").mkdir()
+        if where == "sub/model.pt":
+            path.parent.mkdir(exist_ok=True)
+        attempt(training.save_checkpoint, saved, path)
+        if path.exists():
+            attempt(training.load_checkpoint, into, path)
+        other = Path(folder) / "garbage.pt"
+        if isinstance(garbage, bytes):
+            other.write_bytes(garbage)
+        else:
+            torch.save(garbage, other)
+        attempt(training.load_checkpoint, into, other)
+        with pytest.raises(FileNotFoundError):  # the one documented error of another kind
+            training.load_checkpoint(make_model("DeepSets"), Path(folder) / "missing.pt")
+
+
+# --------------------------------------------------------------------------- labcode.evaluation
+
+
+@FUZZ
+@given(or_junk(sizes), or_junk(sizes), or_junk(sizes), st.one_of(digit_arrays(min_side=0),
+                                                                digit_batches(), junk),
+       or_junk(sizes))
+def test_param_counts_and_left_pad(n, h1, h2, X, length):
+    attempt(evaluation.deepsets_param_count, n, h1, h2)
+    attempt(evaluation.lstm_param_count, n, h1, h2)
+    attempt(evaluation.left_pad, X, length)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_predict_element_contributions_output_bound(name):
+    model = make_model(name)
+
+    @EACH
+    @given(or_junk(digit_arrays(min_side=0)), or_junk(sizes), or_junk(sizes))
+    def check(X, batch_size, n_tokens):
+        attempt(evaluation.predict, model, X, batch_size)
+        attempt(evaluation.element_contributions, model, n_tokens)
+        attempt(evaluation.output_bound, model)
+
+    check()
+    for thing in (None, "model", nn.Linear):
+        attempt(evaluation.predict, thing, np.ones((2, 2), dtype=np.int64))
+        attempt(evaluation.output_bound, thing)
+
+
+@FUZZ
+@given(st.one_of(arrays(max_dims=2), tensors(max_dims=2), junk),
+       st.one_of(arrays(max_dims=2), tensors(max_dims=2), junk))
+def test_accuracy_and_mae(pred, target):
+    attempt(evaluation.accuracy_and_mae, pred, target)
+
+
+@FUZZ
+@given(st.data(), or_junk(st.sampled_from(["DeepSets", "LSTMBaseline", "DeepSetClassifier",
+                                            "Linear"]).map(make_model)),
+       or_junk(st.lists(or_junk(digit_arrays(min_side=0)), max_size=3)),
+       or_junk(st.one_of(st.none(), sizes)),
+       st.sampled_from([evaluation.accuracy_and_mae] * 3
+                       + [lambda p, t: None, lambda p, t: (1, 2, 3), "metric"]),
+       or_junk(sizes))
+def test_evaluate_by_cardinality(draw, model, X_test, max_sets, metric_fn, batch_size):
+    if isinstance(X_test, list):
+        y_test = draw.draw(or_junk(st.tuples(*(targets_for(X) for X in X_test)).map(list)))
+    else:
+        y_test = draw.draw(junk)
+    attempt(evaluation.evaluate_by_cardinality, model, X_test, y_test, max_sets, metric_fn,
+            batch_size)
+
+
+result_dicts = st.dictionaries(
+    st.sampled_from(["cardinality", "accuracy", "mae", "n_sets"]),
+    or_junk(st.lists(st.one_of(small_ints, floats), max_size=3)), max_size=4)
+
+
+@FUZZ
+@given(or_junk(st.dictionaries(st.text(max_size=3), or_junk(result_dicts), max_size=3)),
+       or_junk(sizes))
+def test_results_table(results, every):
+    attempt(evaluation.results_table, results, every)
+
+
+# --------------------------------------------------------------------------- labcode.symmetry
+
+
+SET_FUNCTIONS = {
+    "sum": (lambda x: x.sum(1), None),
+    "identity": (lambda x: x, None),
+    "None": (lambda x: None, None),
+    "scalar": (lambda x: x.float().sum(), None),
+    "first element": (lambda x: x[:, 0], None),
+    "constant": (lambda x: torch.ones(1), None),
+    "bool": (lambda x: x.sum(1) > 0, None),
+    "DeepSets": (None, "DeepSets"),
+    "DeepSetClassifier": (None, "DeepSetClassifier"),
+    "not callable": ("fn", None),
+}
+
+
+@pytest.mark.parametrize("fn_name", list(SET_FUNCTIONS))
+def test_invariance_and_equivariance_deviation(fn_name):
+    fn, model = SET_FUNCTIONS[fn_name]
+    fn = make_model(model) if model else fn
+
+    @EACH
+    @given(st.one_of(digit_batches(min_side=0), feature_batches(min_side=0), junk),
+           or_junk(sizes), or_junk(st.one_of(st.none(), small_ints, floats)), or_junk(seeds))
+    def check(x, n_perms, pad_value, seed):
+        attempt(symmetry.invariance_deviation, fn, x, n_perms, pad_value, seed)
+        attempt(symmetry.equivariance_deviation, fn, x, n_perms, seed)
+
+    check()
+
+
+@FUZZ
+@given(st.one_of(digit_batches(min_side=0), feature_batches(min_side=0), junk),
+       or_junk(st.one_of(st.none(), small_ints, floats)),
+       st.one_of(st.none(), st.just(torch.Generator().manual_seed(0)), junk))
+def test_permute_sets(x, pad_value, generator):
+    attempt(symmetry.permute_sets, x, pad_value, generator)
+
+
+@FUZZ
+@given(st.sampled_from([lambda x: x.sum(1), lambda x: x.mean(1), lambda x: None,
+                        lambda x: torch.zeros(0), lambda x: x.sum(1).long(), SSE_2, "f"]),
+       st.sampled_from([lambda p, s: torch.stack(p).sum(0), lambda p, s: p, lambda p, s: None,
+                        lambda p, s: pooling.SlotSetEncoder.aggregate(p), None]),
+       st.one_of(feature_batches(n_features(2), min_side=0), tensors(min_dims=3, max_dims=3),
+                 junk),
+       or_junk(st.lists(small_ints, max_size=3)))
+def test_minibatch_consistency_error(encode, aggregate, x, chunk_sizes):
+    attempt(symmetry.minibatch_consistency_error, encode, aggregate, x, chunk_sizes)
+
+
+# --------------------------------------------------------------------------- reproducibility, plots
+
+
+@FUZZ
+@given(or_junk(st.one_of(seeds, st.integers(2**32 - 2, 2**32))), or_junk(st.booleans()))
+def test_seed_everything_and_get_device(seed, prefer_cuda):
+    state = (random.getstate(), np.random.get_state(), torch.get_rng_state(),
+             os.environ.get("PYTHONHASHSEED"))
+    try:
+        attempt(reproducibility.seed_everything, seed)
+    finally:
+        random.setstate(state[0])
+        np.random.set_state(state[1])
+        torch.set_rng_state(state[2])
+        if state[3] is None:
+            os.environ.pop("PYTHONHASHSEED", None)
+        else:
+            os.environ["PYTHONHASHSEED"] = state[3]
+    attempt(reproducibility.get_device, prefer_cuda)
+
+
+@FUZZ
+@given(or_junk(st.lists(floats, max_size=6)), or_junk(sizes))
+def test_running_mean(values, window):
+    attempt(plots.running_mean, values, window)
+
+
+# --------------------------------------------------------------------------- found by fuzzing
+
+
+def _saved(tmp, content):
+    """A file in ``tmp`` holding ``content``: raw bytes, or an object written by torch.save."""
+    path = tmp / "file.pt"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        torch.save(content, path)
+    return path
+
+
+def _digits(n=6, m=4):
+    return np.random.default_rng(0).integers(0, 11, (n, m))
+
+
+# Calls that used to raise RuntimeError, IndexError, KeyError, AttributeError, EOFError,
+# UnpicklingError or AssertionError, each with the exception it raised before it was fixed.
+FOUND = {
+    "DeepSetClassifier on float64 (RuntimeError)":
+        lambda tmp: models.DeepSetClassifier()(torch.rand(2, 3, 1, dtype=torch.float64)),
+    "PMA on float64 (RuntimeError)": lambda tmp: pooling.PMA(4)(torch.rand(2, 3, 4).double()),
+    "SlotSetEncoder slots of the wrong width (RuntimeError)":
+        lambda tmp: pooling.SlotSetEncoder(2, 2, 4, 4, 4)(torch.rand(2, 3, 2), None,
+                                                       torch.rand(3, 5)),
+    "SlotSetEncoder.aggregate of a tensor (RuntimeError)":
+        lambda tmp: pooling.SlotSetEncoder.aggregate(torch.rand(2, 3)),
+    "SlotSetEncoder.aggregate of unequal chunks (RuntimeError)":
+        lambda tmp: pooling.SlotSetEncoder.aggregate([torch.rand(2, 3), torch.rand(3, 3)]),
+    "PooledSetModel real on int64 (RuntimeError)":
+        lambda tmp: models.PooledSetModel("sum", in_features=1)(torch.ones(2, 3, 1).long()),
+    "PooledSetModel real with 2 features for 1 (RuntimeError)":
+        lambda tmp: models.PooledSetModel("sum", in_features=1)(torch.ones(2, 3, 2)),
+    "mlp(sigmoid=tensor) (RuntimeError)": lambda tmp: models.mlp(sigmoid=torch.ones(2)),
+    "logits_of(mlp, set of 3) (RuntimeError)":
+        lambda tmp: models.logits_of(models.mlp(), torch.rand(2, 3, 1)),
+    "logits_of(mlp, None) (AttributeError)": lambda tmp: models.logits_of(models.mlp(), None),
+    "check_digit_batch(n_tokens=tensor) (RuntimeError)":
+        lambda tmp: models.check_digit_batch(torch.ones(2, 2, dtype=torch.long), torch.ones(2)),
+    "make_batch index out of range (IndexError)":
+        lambda tmp: training.make_batch(_digits(), np.ones(6), np.array([7]), "cpu"),
+    "make_batch device 'gpu' (RuntimeError)":
+        lambda tmp: training.make_batch(_digits(), np.ones(6), np.array([1]), "gpu"),
+    "make_batch device 'cuda' without CUDA (AssertionError)":
+        lambda tmp: training.make_batch(_digits(), np.ones(6), np.array([1]), "cuda:99"),
+    "train an nn.Linear on digits (RuntimeError)":
+        lambda tmp: training.train(nn.Linear(4, 1), _digits(), np.ones(6), progress=False),
+    "train a model with 2 outputs (RuntimeError)":
+        lambda tmp: training.train(models.PooledSetModel("sum", n_tokens=11, out_features=2),
+                               _digits(), np.ones(6), progress=False),
+    "train(progress=tensor) (RuntimeError)":
+        lambda tmp: training.train(models.DeepSets(11, 4, 3), _digits(), np.ones(6),
+                               progress=torch.ones(2)),
+    "train_steps with labels 3.0 (RuntimeError)":
+        lambda tmp: training.train_steps(models.DeepSetClassifier(), draw_wrong_labels, steps=1,
+                                     progress=False),
+    "train_steps on float64 batches (RuntimeError)":
+        lambda tmp: training.train_steps(models.mlp(), draw_float64, steps=1, progress=False),
+    "steps_to_reach of loss tensors (RuntimeError)":
+        lambda tmp: training.steps_to_reach([torch.tensor(0.5, requires_grad=True)] * 3, "low"),
+    "load_checkpoint of garbage (EOFError)":
+        lambda tmp: training.load_checkpoint(models.DeepSets(), _saved(tmp, b"")),
+    "load_checkpoint of garbage (UnpicklingError)":
+        lambda tmp: training.load_checkpoint(models.DeepSets(), _saved(tmp, b"c")),
+    "load_checkpoint of a state_dict of ints (AttributeError)": lambda tmp: (
+        training.load_checkpoint(models.DeepSets(), _saved(tmp, {"state_dict": {
+            k: 3 for k in models.DeepSets().state_dict()}}))),
+    "save_checkpoint to a folder (RuntimeError)":
+        lambda tmp: training.save_checkpoint(models.DeepSets(), tmp),
+    "accuracy_and_mae of a tensor that requires grad (RuntimeError)":
+        lambda tmp: evaluation.accuracy_and_mae(torch.ones(3, requires_grad=True), [1, 2]),
+    "results_table without columns (KeyError)": lambda tmp: evaluation.results_table({"a": {}}),
+    "results_table with short columns (IndexError)": lambda tmp: evaluation.results_table(
+        {"a": {"cardinality": [1, 2], "accuracy": [1.0], "mae": [1.0]}}),
+    "evaluate_by_cardinality with y None (IndexError)":
+        lambda tmp: evaluation.evaluate_by_cardinality(models.DeepSets(), [_digits()], [None]),
+    "predict with an nn.Linear (RuntimeError)":
+        lambda tmp: evaluation.predict(nn.Linear(4, 1), _digits()),
+    "element_contributions of an MLP (RuntimeError)":
+        lambda tmp: evaluation.element_contributions(models.mlp()),
+    "make_mixture_sets with spread=tensor (RuntimeError)":
+        lambda tmp: data.make_mixture_sets(2, 3, spread=torch.ones(2)),
+    "make_mixture_sets with an infinite range (OverflowError)":
+        lambda tmp: data.make_mixture_sets(2, 3, low=-float("inf")),
+    "cardinalities_of a tensor that requires grad (RuntimeError)":
+        lambda tmp: data.cardinalities_of(torch.ones(2, 3, requires_grad=True)[None]),
+    "minibatch_consistency_error of an empty set (RuntimeError)":
+        lambda tmp: symmetry.minibatch_consistency_error(
+            lambda x: x.sum(1), lambda p, s: torch.stack(p).sum(0), torch.rand(1, 0, 1), []),
+    "minibatch_consistency_error of an empty batch (RuntimeError)":
+        lambda tmp: symmetry.minibatch_consistency_error(
+            lambda x: x.sum(1), lambda p, s: torch.stack(p).sum(0), torch.rand(0, 2, 1), [1, 1]),
+    "minibatch_consistency_error, encode returns None (AttributeError)":
+        lambda tmp: symmetry.minibatch_consistency_error(lambda x: None, lambda p, s: p,
+                                                     torch.rand(1, 2, 1), [1, 1]),
+    "get_device(prefer_cuda=tensor) (RuntimeError)":
+        lambda tmp: reproducibility.get_device(torch.ones(0)),
+    "running_mean(window=tensor) (RuntimeError)":
+        lambda tmp: plots.running_mean([1.0, 2.0], torch.ones(2)),
+}
+
+
+@pytest.mark.parametrize("call", list(FOUND.values()), ids=list(FOUND))
+def test_calls_found_by_fuzzing_raise_clear_errors(call, tmp_path):
+    with pytest.raises(CLEAR_ERRORS) as error:
+        call(tmp_path)
+    assert str(error.value).strip()
+
+
+def test_pma_of_an_empty_batch_is_empty():  # it used to raise RuntimeError (reshape)
+    assert pooling.PMA(4, num_seeds=2)(torch.rand(0, 3, 4)).shape == (0, 8)
