@@ -56,6 +56,7 @@ nbval: $(STAMP)
 		--nbval-sanitize-with tests/nbval_sanitize.cfg solutions
 
 site: $(STAMP)
+	rm -rf _build/html _build/hidden   # no stale page or file from an earlier build
 	mkdir -p _build
 	$(BIN)/python tests/site/derive_config.py execute.execute_notebooks='"off"' > _build/_config.test.yml
 	$(BIN)/jupyter-book build $(JB_FLAGS) --config _build/_config.test.yml .
