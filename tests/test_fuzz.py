@@ -80,14 +80,7 @@ FEW = settings(FUZZ, max_examples=12)  # calls that train or write files
 CLEAR_ERRORS = (ValueError, TypeError)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def attempt(fn, *args, **kwargs):

@@ -12,15 +12,7 @@ from labcode import checks
 from labcode.data import PAIR_NORMS, make_data, make_symmetric_pairs
 from labcode.models import DeepSetClassifier, DeepSets
 
-
-@pytest.fixture(autouse=True)
-def seeded():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def verdict(check, *args, capsys):
