@@ -498,6 +498,51 @@ def check_digit_deepsets(DeepSets: type) -> None:
     _run("DeepSets", DeepSets, body)
 
 
+def check_masked_deepsets(MaskedDeepSets: type) -> None:
+    """Self-check for Lab 02's ``MaskedDeepSets``: padding adds exactly 0, whatever the weights."""
+    import torch
+
+    def body(c: _Checker) -> None:
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            model = _build_digit_model(MaskedDeepSets, c, 8, 4)
+            _check_digit_model_contract(
+                model, "sum over the elements of each set (dim=1), not over the batch (dim=0).", c)
+            x = torch.randint(1, 11, (6, 5))  # digits only, no padding
+            for draw in range(3):  # whatever the weights: redraw them, far from zero
+                with torch.no_grad():
+                    for p in model.parameters():
+                        p.copy_(2 * torch.randn_like(p))
+                    out = model(x)
+                    zeros = torch.zeros(6, 3, dtype=torch.long)
+                    for where, padded in [("in front", torch.cat([zeros, x], 1)),
+                                          ("behind", torch.cat([x, zeros], 1)),
+                                          ("in between", torch.cat([x[:, :2], zeros, x[:, 2:]],
+                                                                   1))]:
+                        c.expect(torch.allclose(model(padded), out, atol=1e-4),
+                                 f"adding padding (zeros) {where} changed the prediction, with "
+                                 f"weights drawn at random (draw {draw + 1}): multiply phi of "
+                                 "every element by the mask (x != 0).unsqueeze(-1) BEFORE the "
+                                 "sum, so that a 0 contributes exactly nothing.")
+                    digits = torch.arange(1, 11).unsqueeze(1)  # the ten sets {t}
+                    c.expect(model(digits).unique().numel() > 1,
+                             "every digit gets the same prediction: mask only the padding "
+                             "(token 0), keep phi of the digits 1..10.")
+                    perm = torch.randperm(5)
+                    c.expect(torch.allclose(model(x[:, perm]), out, atol=1e-4),
+                             "reordering the elements changed the prediction: keep the sum "
+                             "over dim=1.")
+                    a, b, d = x[:, :2], x[:, 2:4], x[:, 4:]
+                    lhs = model(torch.cat([a, b], 1)) + model(d)
+                    rhs = model(torch.cat([a, d], 1)) + model(b)
+                    c.expect(torch.allclose(lhs, rhs, atol=1e-3),
+                             "the masked model should still SUM phi over the set (a mean over "
+                             "the digits is not a sum): f(A+B) + f(D) must equal "
+                             "f(A+D) + f(B).")
+
+    _run("MaskedDeepSets", MaskedDeepSets, body)
+
+
 def _predicts_from_last_state(model: object, x: object, out: object) -> bool:
     """False if ``out`` is not Linear(h_n[-1]) of the model's own embedding, LSTM and Linear.
 

@@ -219,3 +219,66 @@ def output_bound(model: nn.Module) -> float:
     last = linears[-1]
     bias = 0.0 if last.bias is None else float(last.bias.detach().abs().sum())
     return float(last.weight.detach().abs().sum()) + bias
+
+
+def seed_study(
+    models: dict[str, Callable[[], nn.Module]],
+    seeds: Sequence[int],
+    train_data: tuple[np.ndarray, np.ndarray],
+    test_data: tuple[Sequence[np.ndarray], Sequence[np.ndarray]],
+    settings: dict[str, object],
+    cardinalities: Sequence[int] = (10, 50, 100),
+    device: torch.device | str = "cpu",
+) -> list[dict[str, object]]:
+    """Train every model from every seed; score it at a few cardinalities.
+
+    ``models`` maps a name to a function that builds a fresh model; ``torch.manual_seed(seed)``
+    runs just before it, and ``seed`` also orders the mini-batches. ``settings`` are keyword
+    arguments of :func:`labcode.training.train`. Returns one row per (model, seed): ``model``,
+    ``seed``, ``accuracy`` and ``mae`` ({M: value}), ``p`` (what one padding position adds,
+    ``c(0)``), ``corrected`` ({M: accuracy after subtracting ``(M - 10) p``}) and ``seconds``.
+    """
+    from labcode.training import train
+
+    if not isinstance(models, dict) or not models:
+        raise TypeError("models must be a non-empty dict {name: function that builds a model}")
+    seeds = [check_int("seed", s, 0) for s in seeds]
+    (X_train, y_train), (X_test, y_test) = train_data, test_data
+    index = {int(X.shape[1]): i for i, X in enumerate(X_test)}
+    missing = [m for m in cardinalities if m not in index]
+    if missing:
+        raise ValueError(f"no test sets of cardinality {missing}; have {sorted(index)}")
+    rows: list[dict[str, object]] = []
+    for name, build in models.items():
+        for seed in seeds:
+            torch.manual_seed(seed)
+            model = build().to(device)
+            history = train(model, X_train, y_train, seed=seed, progress=False,
+                            **settings)  # type: ignore[arg-type]
+            p = float(element_contributions(model)[0][0])
+            accuracy, mae, corrected = {}, {}, {}
+            for m in cardinalities:
+                X, y = X_test[index[m]], y_test[index[m]]
+                pred = predict(model, X)
+                accuracy[m], mae[m] = accuracy_and_mae(pred, y)
+                corrected[m] = accuracy_and_mae(pred - (m - 10) * p, y)[0]
+            rows.append({"model": name, "seed": seed, "accuracy": accuracy, "mae": mae,
+                         "p": p, "corrected": corrected, "seconds": history.seconds})
+    return rows
+
+
+def seed_table(rows: list[dict[str, object]]) -> str:
+    """``seed_study``'s rows as a text table: accuracy per cardinality, ``p``, and the accuracy
+    at the largest cardinality once the padding term ``(M - 10) p`` is subtracted."""
+    cards = list(rows[0]["accuracy"])  # type: ignore[call-overload]
+    width = max(len(str(r["model"])) for r in rows) + 2
+    head = f"{'model':<{width}}{'seed':>4}" + "".join(f"{'M = ' + str(m):>10}" for m in cards)
+    last = cards[-1]
+    lines = [head + f"{'p = c(0)':>11}{'M = ' + str(last) + ', minus (M-10)p':>24}"]
+    for r in rows:
+        acc = r["accuracy"]
+        lines.append(f"{r['model']:<{width}}{r['seed']:>4}"
+                     + "".join(f"{acc[m]:>10.2f}" for m in cards)  # type: ignore[index]
+                     + f"{r['p']:>+11.4f}"
+                     + f"{r['corrected'][last]:>24.2f}")  # type: ignore[index]
+    return "\n".join(lines)

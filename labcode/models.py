@@ -57,11 +57,15 @@ class DeepSets(nn.Module):
 
     ``phi`` = embedding of each digit to ``embedding_dim`` (h1), then Linear to ``hidden_dim``
     (h2) and tanh; the sum runs over the set; ``rho`` = Linear to one output.
+    ``mask_padding=True`` multiplies ``phi(x_i)`` by ``[x_i != 0]`` before the sum, so that a
+    padding position contributes exactly zero whatever the weights (Lab 02).
     """
 
-    def __init__(self, input_dim: int = 11, embedding_dim: int = 128, hidden_dim: int = 64):
+    def __init__(self, input_dim: int = 11, embedding_dim: int = 128, hidden_dim: int = 64,
+                 mask_padding: bool = False):
         super().__init__()
         self.input_dim, self.embedding = _digit_embedding(input_dim, embedding_dim, hidden_dim)
+        self.mask_padding = check_bool("mask_padding", mask_padding)
         self.fc1 = nn.Linear(embedding_dim, hidden_dim)
         self.tanh = nn.Tanh()
         self.fc2 = nn.Linear(hidden_dim, 1)
@@ -70,6 +74,8 @@ class DeepSets(nn.Module):
         """Predict the sum of each set: ``(batch, set size)`` digits -> ``(batch,)``."""
         check_digit_batch(x, self.input_dim)
         h = self.tanh(self.fc1(self.embedding(x)))  # (batch, set size, h2): phi of each element
+        if self.mask_padding:
+            h = h * (x != 0).unsqueeze(-1)  # padding (token 0) adds nothing
         return self.fc2(h.sum(dim=1)).squeeze(-1)  # sum over the set, then rho
 
 

@@ -23,6 +23,15 @@ from labcode._validate import as_array, call_model, check_bool, check_int, check
 #: Where the labs write their checkpoints (git-ignored), relative to the notebook's folder.
 CHECKPOINT_DIR = Path("checkpoints")
 
+#: Training settings of Lab 02's digit-sum models (keyword arguments of ``train``), and the
+#: original lab's (Nikolentzos and Lutzeyer): 20 epochs of mini-batches of 64 at a rate of 1e-3.
+#: ``make bench`` times DeepSets under its own settings and the original ones side by side.
+DIGIT_SUM_SETTINGS: dict[str, dict[str, float | int | None]] = {
+    "DeepSets": {"epochs": 2, "batch_size": 256, "lr": 3e-3, "final_lr": 3e-4},
+    "LSTM": {"epochs": 4, "batch_size": 64, "lr": 1e-3, "final_lr": 1e-4},
+    "original": {"epochs": 20, "batch_size": 64, "lr": 1e-3, "final_lr": None},
+}
+
 BatchFn = Callable[[np.ndarray, np.ndarray, np.ndarray, torch.device],
                    tuple[torch.Tensor, torch.Tensor]]
 

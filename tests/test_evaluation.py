@@ -16,6 +16,8 @@ from labcode.evaluation import (
     output_bound,
     predict,
     results_table,
+    seed_study,
+    seed_table,
 )
 from labcode.models import DeepSets, LSTMBaseline
 
@@ -149,3 +151,28 @@ def test_the_lstm_output_bound_holds_on_long_sequences():
     assert np.all(np.abs(pred) <= bound)
     with pytest.raises(ValueError, match="one output"):
         output_bound(nn.Sequential(nn.Linear(3, 2)))
+
+
+def test_seed_study_trains_every_model_from_every_seed():
+    from labcode.data import create_train_dataset
+
+    X, y = create_train_dataset(n_train=600, seed=0)
+    X_test, y_test = create_test_dataset(n_per_card=50, cardinalities=[10, 20], seed=1)
+    settings = {"epochs": 1, "batch_size": 100, "lr": 1e-2}
+    models = {"plain": lambda: DeepSets(11, 4, 3),
+              "masked": lambda: DeepSets(11, 4, 3, mask_padding=True)}
+    rows = seed_study(models, [0, 1], (X, y), (X_test, y_test), settings, cardinalities=[10, 20])
+    assert [(r["model"], r["seed"]) for r in rows] == [
+        ("plain", 0), ("plain", 1), ("masked", 0), ("masked", 1)]
+    assert all(set(r["accuracy"]) == {10, 20} for r in rows)
+    assert all(r["p"] == 0 for r in rows if r["model"] == "masked")
+    assert all(r["p"] != 0 for r in rows if r["model"] == "plain")
+    assert rows[0]["p"] != rows[1]["p"]  # the seed changes the model
+    again = seed_study({"plain": models["plain"]}, [0], (X, y), (X_test, y_test), settings,
+                       cardinalities=[10, 20])
+    assert again[0]["p"] == rows[0]["p"]  # ... and the same seed gives the same model
+    table = seed_table(rows).splitlines()
+    assert len(table) == 5 and "M = 10" in table[0] and "p = c(0)" in table[0]
+    assert table[3].split()[:2] == ["masked", "0"]
+    with pytest.raises(ValueError, match="cardinality"):
+        seed_study(models, [0], (X, y), (X_test, y_test), settings, cardinalities=[100])

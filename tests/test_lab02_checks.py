@@ -194,3 +194,71 @@ def arrays(pred, target):
 def test_wrong_metrics_get_a_hint(fn, hint, capsys):
     ok, out = run(checks.check_accuracy_and_mae, fn, capsys)
     assert not ok and hint in out, out
+
+
+# --------------------------------------------------------------------------- MaskedDeepSets
+
+
+class LibraryMasked(DeepSets):  # the library's mask, behind the exercise's signature
+    def __init__(self, input_dim=11, embedding_dim=128, hidden_dim=64):
+        super().__init__(input_dim, embedding_dim, hidden_dim, mask_padding=True)
+
+
+class SubtractsPadding(DeepSets):  # correct too: removes phi(0) once per padding position
+    def forward(self, x):
+        check_digit_batch(x)
+        phi = self.tanh(self.fc1(self.embedding(x)))
+        phi0 = self.tanh(self.fc1(self.embedding.weight[0]))
+        n_pad = (x == 0).sum(1, keepdim=True)
+        return self.fc2(phi.sum(1) - n_pad * phi0).squeeze(-1)
+
+
+class Unmasked(DeepSets):
+    pass
+
+
+class MasksTheEmbedding(DeepSets):  # phi(0) = tanh(b1), not 0
+    def forward(self, x):
+        check_digit_batch(x)
+        e = self.embedding(x) * (x != 0).unsqueeze(-1)
+        return self.fc2(self.tanh(self.fc1(e)).sum(1)).squeeze(-1)
+
+
+class MaskedMean(DeepSets):
+    def forward(self, x):
+        check_digit_batch(x)
+        mask = (x != 0).unsqueeze(-1)
+        phi = self.tanh(self.fc1(self.embedding(x))) * mask
+        return self.fc2(phi.sum(1) / mask.sum(1).clamp(min=1)).squeeze(-1)
+
+
+class InvertedMask(DeepSets):
+    def forward(self, x):
+        check_digit_batch(x)
+        phi = self.tanh(self.fc1(self.embedding(x))) * (x == 0).unsqueeze(-1)
+        return self.fc2(phi.sum(1)).squeeze(-1)
+
+
+class DropsEverything(DeepSets):  # padding adds nothing because nothing does
+    def forward(self, x):
+        check_digit_batch(x)
+        return self.fc2(torch.zeros(x.shape[0], self.fc2.in_features)).squeeze(-1)
+
+
+@pytest.mark.parametrize("cls", [LibraryMasked, SubtractsPadding])
+def test_correct_masked_deepsets_pass(cls, capsys):
+    ok, out = run(checks.check_masked_deepsets, cls, capsys)
+    assert ok and out.startswith("✓ MaskedDeepSets: all"), out
+
+
+@pytest.mark.parametrize("cls, hint", [
+    (Unmasked, "adding padding (zeros) in front changed the prediction"),
+    (MasksTheEmbedding, "multiply phi of every element by the mask"),
+    (MaskedMean, "a mean over the digits is not a sum"),
+    (InvertedMask, "changed the prediction"),
+    (DropsEverything, "every digit gets the same prediction"),
+    (NoInputCheck, "keep check_digit_batch(x)"),
+])
+def test_wrong_masked_deepsets_get_a_hint(cls, hint, capsys):
+    ok, out = run(checks.check_masked_deepsets, cls, capsys)
+    assert not ok and out.startswith("✗") and hint in out, out

@@ -117,3 +117,23 @@ def test_bad_sizes_are_refused(cls):
         cls(11, 0, 4)
     with pytest.raises(TypeError, match="hidden_dim must be an int"):
         cls(11, 8, 4.0)
+
+
+def test_masked_deepsets_ignores_padding_whatever_the_weights():
+    torch.manual_seed(0)
+    model = DeepSets(11, 8, 4, mask_padding=True)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(3 * torch.randn_like(p))
+        x = torch.randint(1, 11, (5, 4))
+        padded = torch.cat([torch.zeros(5, 6, dtype=torch.long), x], 1)
+        assert torch.allclose(model(padded), model(x), atol=1e-5)
+        plain = DeepSets(11, 8, 4)
+        plain.load_state_dict(model.state_dict())  # same parameters, no mask
+        assert not torch.allclose(plain(padded), plain(x), atol=1e-3)
+        assert torch.allclose(plain(x), model(x), atol=1e-5)  # no padding: the same model
+
+
+def test_mask_padding_must_be_a_bool():
+    with pytest.raises(TypeError, match="mask_padding"):
+        DeepSets(mask_padding="yes")
