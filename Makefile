@@ -10,7 +10,7 @@ JB_FLAGS := --all -W -n --keep-going
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: help install book test lint unit students nbval site browser student outputs bench lab clean
+.PHONY: help install book test lint unit students nbval site browser student outputs bench robustness lab clean
 
 help:
 	@echo "make book     build the site into _build/html (creates .venv on first use)"
@@ -18,6 +18,7 @@ help:
 	@echo "make student  regenerate notebooks/ from solutions/"
 	@echo "make outputs  re-execute solutions/ in place (after editing code)"
 	@echo "make bench    time every solution notebook and print its key results"
+	@echo "make robustness  re-run every lab's headline claims for seeds 0-4: how often they hold"
 	@echo "make lab      open JupyterLab on the student notebooks"
 
 install: $(STAMP)
@@ -80,6 +81,9 @@ outputs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m labcode bench
+
+robustness: $(STAMP)
+	$(BIN)/python -m labcode robustness
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

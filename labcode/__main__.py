@@ -1,4 +1,4 @@
-"""Command line: ``python -m labcode strip [--check]`` and ``python -m labcode bench``."""
+"""Command line: ``python -m labcode strip [--check]``, ``bench``, ``execute``, ``robustness``."""
 
 from __future__ import annotations
 
@@ -55,6 +55,12 @@ def _execute(args: argparse.Namespace) -> int:
     return 0
 
 
+def _robustness(args: argparse.Namespace) -> int:
+    from labcode.robustness import main
+
+    return main(args.labs, args.seeds)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m labcode``."""
     parser = argparse.ArgumentParser(prog="python -m labcode")
@@ -75,6 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     execute.add_argument("notebooks", nargs="*", help="notebook paths (default: solutions/*)")
     execute.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds")
     execute.set_defaults(func=_execute)
+    robustness = sub.add_parser("robustness",
+                                help="re-run each lab's headline claims for several seeds")
+    robustness.add_argument("--labs", nargs="+", metavar="NN",
+                            help="labs to run, e.g. 03 07 (default: all registered)")
+    robustness.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4],
+                            metavar="SEED", help="seeds (default: 0 1 2 3 4)")
+    robustness.set_defaults(func=_robustness)
     args = parser.parse_args(argv)
     return args.func(args)
 

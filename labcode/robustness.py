@@ -1,0 +1,928 @@
+"""Robustness bench (``make robustness``): do the labs' headline claims hold for other seeds?
+
+Each lab registers **one function** with :func:`lab`. Given a seed, it re-runs the lab's headline
+experiments (what its ``key_results`` cell reports, and the conclusions its prose draws from a
+trained model or a random draw) through labcode, with the solution notebook's calls, sizes and
+settings, and returns one :class:`Outcome` per claim: the claim, the figure it is about, and
+whether it holds. A lab's experiments thus run once per seed and are shared by its claims::
+
+    @lab("02")
+    def lab02(seed: int) -> list[Outcome]:
+        seed_everything(seed)
+        ...
+        return [Outcome("DeepSets (masked) accuracy >= 0.99 at every M", worst, worst >= 0.99)]
+
+Seeds: every lab starts with ``seed_everything(seed)`` (model inits, batch draws), and where the
+notebook passes a fixed seed to a model init, a training order or a training-data draw, the
+bench passes ``seed`` (offset so that seed 0 is the notebook's own choice: the notebook's
+``seed=8`` becomes ``8 + seed``; a notebook loop over ``range(4)`` becomes ``4 * seed + range(4)``,
+so that no two bench seeds share a run). Test data stay fixed where the claim is about a model;
+each lab says which random parts vary. :func:`main` prints, for every claim, on how many seeds it
+holds, and the median and range of its figure.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from labcode.data import (
+    cardinalities_of,
+    create_test_dataset,
+    create_train_dataset,
+    make_data,
+    make_mixture_sets,
+    make_symmetric_pairs,
+)
+from labcode.models import (
+    DeepSetClassifier,
+    DeepSets,
+    LSTMBaseline,
+    PooledSetModel,
+    count_params,
+    logits_of,
+    mlp,
+)
+from labcode.pooling import PMA, SlotSetEncoder, pool
+from labcode.reproducibility import seed_everything
+from labcode.symmetry import (
+    equivariance_deviation,
+    invariance_deviation,
+    minibatch_consistency_error,
+    permute_sets,
+)
+from labcode.training import steps_to_reach, train, train_steps
+
+#: Seeds of a full run.
+DEFAULT_SEEDS: tuple[int, ...] = (0, 1, 2, 3, 4)
+#: A claim is robust when it holds on at least this fraction of the seeds (4 of 5).
+ROBUST_FRACTION = (4, 5)
+
+
+class Outcome(NamedTuple):
+    """One claim on one seed: its text, the number it is about (None: none), whether it holds.
+
+    ``detail`` (optional) is printed beside the figure of a weak claim, e.g. which cells of a
+    table differ from the page.
+    """
+
+    claim: str
+    figure: float | None
+    holds: bool
+    detail: str = ""
+
+
+LabRun = Callable[[int], list[Outcome]]
+#: The registered labs: name ("03") -> function(seed) -> outcomes.
+LABS: dict[str, LabRun] = {}
+
+
+def lab(name: str) -> Callable[[LabRun], LabRun]:
+    """Register ``fn(seed) -> list[Outcome]`` as lab ``name``'s experiments."""
+
+    def register(fn: LabRun) -> LabRun:
+        LABS[name] = fn
+        return fn
+
+    return register
+
+
+@dataclass
+class Row:
+    """One claim of one lab over the seeds: a figure, a verdict and a detail per seed."""
+
+    lab: str
+    claim: str
+    figures: dict[int, float | None] = field(default_factory=dict)
+    holds: dict[int, bool] = field(default_factory=dict)
+    details: dict[int, str] = field(default_factory=dict)
+
+
+def needed(n_seeds: int) -> int:
+    """Seeds a claim must hold on to count as robust: 4 of 5 (ceil(4/5 n) in general)."""
+    num, den = ROBUST_FRACTION
+    return -(-num * n_seeds // den)
+
+
+def run_lab(name: str, fn: LabRun, seeds: list[int]) -> tuple[list[Row], float]:
+    """Run one lab for every seed; return its rows (claims in order) and its wall time.
+
+    A seed whose experiment raises counts against every claim of the lab, and against an extra
+    row "experiment runs without error".
+    """
+    rows: dict[str, Row] = {}
+    errors = Row(name, "experiment runs without error")
+    start = time.perf_counter()
+    print(f"lab {name}:", end="", flush=True)
+    for seed in seeds:
+        t = time.perf_counter()
+        try:
+            outcomes = fn(seed)
+        except Exception as exc:  # report it in the table and keep going
+            errors.holds[seed], errors.figures[seed] = False, None
+            errors.details[seed] = f"{type(exc).__name__}: {exc}"
+            print(f" seed {seed} FAILED", end="", flush=True)
+            traceback.print_exc()
+            continue
+        errors.holds[seed], errors.figures[seed] = True, None
+        for o in outcomes:
+            row = rows.setdefault(o.claim, Row(name, o.claim))
+            row.figures[seed] = None if o.figure is None else float(o.figure)
+            row.holds[seed] = bool(o.holds)
+            if o.detail:
+                row.details[seed] = o.detail
+        print(f" seed {seed} {time.perf_counter() - t:.1f} s", end="", flush=True)
+    seconds = time.perf_counter() - start
+    print(f" | {seconds:.1f} s", flush=True)
+    out = list(rows.values())
+    return (out + [errors] if not all(errors.holds.values()) else out), seconds
+
+
+def fmt(x: float | None) -> str:
+    """A figure for the table: integers as integers, else 4 significant digits; None as '-'."""
+    if x is None or math.isnan(x):
+        return "-"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == int(x) and abs(x) < 1e9:
+        return str(int(x))
+    return f"{x:.4g}"
+
+
+def summary(row: Row, seeds: list[int]) -> tuple[str, str, str]:
+    """(holds 'k/n', median figure, 'min..max') of a row over ``seeds``."""
+    k = sum(row.holds.get(s, False) for s in seeds)
+    values = [v for s in seeds if (v := row.figures.get(s)) is not None and not math.isnan(v)]
+    if not values:
+        return f"{k}/{len(seeds)}", "-", "-"
+    return (f"{k}/{len(seeds)}", fmt(float(np.median(values))),
+            f"{fmt(min(values))}..{fmt(max(values))}")
+
+
+def table(rows: list[Row], seeds: list[int]) -> str:
+    """The results table: lab, claim, seeds on which it holds, median figure, range."""
+    head = ("lab", "claim", "holds", "median", "range")
+    body = [(r.lab, r.claim, *summary(r, seeds)) for r in rows]
+    widths = [max(len(line[i]) for line in [head, *body]) for i in range(len(head))]
+    lines = []
+    for line in [head, *body]:
+        cells = [line[0].ljust(widths[0]), line[1].ljust(widths[1]),
+                 *(c.rjust(w) for c, w in zip(line[2:], widths[2:], strict=True))]
+        lines.append("  ".join(cells).rstrip())
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def weak_rows(rows: list[Row], seeds: list[int]) -> list[Row]:
+    """The rows that hold on fewer than :func:`needed` of ``seeds``."""
+    return [r for r in rows if sum(r.holds.get(s, False) for s in seeds) < needed(len(seeds))]
+
+
+def describe(row: Row, seeds: list[int]) -> str:
+    """A claim with the figure and verdict of every seed (and the detail, if any)."""
+    parts = []
+    for s in seeds:
+        verdict = "ok" if row.holds.get(s, False) else "FAILS"
+        detail = f" ({row.details[s]})" if s in row.details else ""
+        parts.append(f"seed {s}: {fmt(row.figures.get(s))} {verdict}{detail}")
+    return f"lab {row.lab}  {row.claim}\n    " + "\n    ".join(parts)
+
+
+def main(labs: list[str] | None = None, seeds: list[int] | None = None) -> int:
+    """Run the labs' claims for every seed and print the table.
+
+    Returns 0 if every claim holds on at least 4 of 5 seeds (:func:`needed`), 1 otherwise, 2 for
+    an unknown lab. After the table come the weak claims, then those that fail on some seed but
+    still hold on enough, each with its per-seed figures.
+    """
+    names = sorted(LABS) if not labs else [str(n).zfill(2) for n in labs]
+    unknown = [n for n in names if n not in LABS]
+    if unknown:
+        print(f"robustness: no such lab: {', '.join(unknown)} (known: {', '.join(sorted(LABS))})")
+        return 2
+    seeds = list(DEFAULT_SEEDS if seeds is None else seeds)
+    print(f"Robustness bench: labs {' '.join(names)}, seeds {' '.join(map(str, seeds))}\n")
+    rows: list[Row] = []
+    times: dict[str, float] = {}
+    for name in names:
+        lab_rows, times[name] = run_lab(name, LABS[name], seeds)
+        rows += lab_rows
+    print("\n" + table(rows, seeds))
+    print("\nwall time: " + ", ".join(f"lab {n} {t:.1f} s" for n, t in times.items())
+          + f"; total {sum(times.values()):.1f} s")
+    weak = weak_rows(rows, seeds)
+    shaky = [r for r in rows if r not in weak and not all(r.holds.get(s, False) for s in seeds)]
+    if weak:
+        print(f"\n{len(weak)} claim(s) hold on fewer than {needed(len(seeds))} of {len(seeds)} "
+              "seeds:")
+        print("\n".join(describe(row, seeds) for row in weak))
+    if shaky:
+        print(f"\n{len(shaky)} more claim(s) fail on some seed, but hold on at least "
+              f"{needed(len(seeds))}:")
+        print("\n".join(describe(row, seeds) for row in shaky))
+    if weak:
+        return 1
+    print(f"\nevery claim holds on at least {needed(len(seeds))} of {len(seeds)} seeds")
+    return 0
+
+
+# --------------------------------------------------------------------------------- helpers
+
+
+def _accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
+    """Fraction classified correctly (probability > 0.5 means class 1)."""
+    with torch.no_grad():
+        return ((model(X) > 0.5).float() == y).float().mean().item()
+
+
+def _steps(history: list[float], threshold: float = 0.05) -> float:
+    """Steps until the running mean loss is below ``threshold``; inf if never."""
+    steps = steps_to_reach(history, threshold)
+    return math.inf if steps is None else float(steps)
+
+
+# ------------------------------------------------------------------------ Lab 01: the data
+
+
+@lab("01")
+def lab01(seed: int) -> list[Outcome]:
+    """Lab 01's data. Random: both draws (training seed ``seed``, test seed ``seed + 1``)."""
+    X_train, y_train = create_train_dataset(seed=seed)
+    X_test, y_test = create_test_dataset(seed=seed + 1)
+    n_test = sum(len(X) for X in X_test)
+    sizes_ok = (X_train.shape == (100_000, 10) and n_test == 200_000
+                and [X.shape[1] for X in X_test] == list(range(5, 101, 5)))
+    cards = cardinalities_of(X_train)
+    per_card = np.bincount(cards, minlength=11)[1:]
+    tenth = float(np.abs(per_card / (len(X_train) / 10) - 1).max())
+    mean_digit = np.array([y.mean() / X.shape[1] for X, y in zip(X_test, y_test, strict=True)])
+    distinct_gap = 0.0
+    for m in (2, 5, 10):
+        rows = np.sort(X_train[cards == m][:, -m:], axis=1)  # left padding: digits are last
+        observed = np.mean((np.diff(rows, axis=1) != 0).all(axis=1))
+        theory = np.prod([(10 - k) / 10 for k in range(m)])
+        distinct_gap = max(distinct_gap, abs(observed - theory))
+    largest, mean_card = int(y_train.max()), float(cards.mean())
+    return [
+        Outcome("100,000 training sets; 200,000 test sets, M = 5..100", n_test, sizes_ok),
+        Outcome("largest training sum in 80..94 (key result: below 95)", largest,
+                80 <= largest < 95),
+        Outcome("largest training sum < 100, far below test sums (~550 at M = 100)", largest,
+                largest < 100 and y_test[-1].mean() > 500),
+        Outcome("every test sum at M = 100 > 2 x largest training sum (figure: min)",
+                int(y_test[-1].min()), int(y_test[-1].min()) > 2 * largest),
+        Outcome("mean training cardinality within 0.03 of 5.5 (key result: 5.5)", mean_card,
+                abs(mean_card - 5.5) < 0.03 and f"{mean_card:.1f}" == "5.5"),
+        Outcome("each cardinality 1..10 holds a tenth of the sets (max rel. dev. < 5%)", tenth,
+                tenth < 0.05),
+        Outcome("mean test sum / M within 0.05 of 5.5 at every M (max |dev|)",
+                float(np.abs(mean_digit - 5.5).max()),
+                bool((np.abs(mean_digit - 5.5) < 0.05).all())),
+        Outcome("all-distinct fraction within 0.02 of theory, M = 2, 5, 10 (max |dev|)",
+                distinct_gap, distinct_gap < 0.02),
+    ]
+
+
+# --------------------------------------------------------------- Lab 02: DeepSets vs LSTM
+
+
+@lab("02")
+def lab02(seed: int) -> list[Outcome]:
+    """Lab 02 with labcode's ``DeepSets`` (with and without ``mask_padding``) and ``LSTMBaseline``,
+    trained under ``DIGIT_SUM_SETTINGS``. Seed ``seed + 3`` is the page's main model at bench seed
+    0 (the page trains from seed 3); the seed table's claims use the same five trainings.
+
+    Random: model inits and batch order (the seed); the data are the page's (seeds 0 and 1).
+    """
+    from labcode.evaluation import (
+        accuracy_and_mae,
+        evaluate_by_cardinality,
+        output_bound,
+        predict,
+        seed_study,
+    )
+    from labcode.training import DIGIT_SUM_SETTINGS
+
+    seed_everything(seed)
+    train_data, test_data = create_train_dataset(seed=0), create_test_dataset(seed=1)
+    run = seed + 3
+    rows = seed_study({"plain": DeepSets, "masked": lambda: DeepSets(mask_padding=True)}, [run],
+                      train_data, test_data, DIGIT_SUM_SETTINGS["DeepSets"],
+                      cardinalities=list(range(5, 101, 5)))
+    plain, masked = rows
+    torch.manual_seed(run)
+    lstm = LSTMBaseline()
+    train(lstm, *train_data, seed=run, progress=False,
+          **DIGIT_SUM_SETTINGS["LSTM"])  # type: ignore[arg-type]
+    X_test, y_test = test_data
+    lstm_acc = evaluate_by_cardinality(lstm, X_test, y_test, max_sets=2000)["accuracy"]
+    bound = output_bound(lstm)
+    share = float(np.mean(y_test[1] > bound))
+    lstm_mae100 = accuracy_and_mae(predict(lstm, X_test[-1][:2000]), y_test[-1][:2000])[1]
+    plain_min = min(plain["accuracy"].values())
+    masked_min = min(masked["accuracy"].values())
+    return [
+        Outcome("MaskedDeepSets accuracy >= 0.99 at every M = 5..100", masked_min,
+                masked_min >= 0.99),
+        Outcome("DeepSets without mask >= 0.99 at every M (the page: holds on some seeds)",
+                plain_min, plain_min >= 0.99),
+        Outcome("DeepSets without mask, M = 10: accuracy >= 0.99", plain["accuracy"][10],
+                plain["accuracy"][10] >= 0.99),
+        Outcome("unmasked failure repaired by subtracting (M - 10) p (acc at 100)",
+                plain["corrected"][100],
+                plain_min >= 0.99 or plain["corrected"][100] >= 0.99),
+        Outcome("LSTM accuracy at M = 10 >= 0.8", lstm_acc[1], lstm_acc[1] >= 0.8),
+        Outcome("LSTM accuracy at M = 10 <= 1 - share above its bound + 0.01", lstm_acc[1],
+                lstm_acc[1] <= 1 - share + 0.01),
+        Outcome("LSTM accuracy <= 0.05 at every M >= 15 (figure: max)", max(lstm_acc[2:]),
+                max(lstm_acc[2:]) <= 0.05),
+        Outcome("LSTM accuracy at M = 5 (unpadded) <= 0.05", lstm_acc[0], lstm_acc[0] <= 0.05),
+        Outcome("LSTM MAE at M = 100 > 100", lstm_mae100, lstm_mae100 > 100),
+        Outcome("LSTM output bound < 275 (mean sum of 50 digits)", bound, bound < 275),
+    ]
+
+
+# ----------------------------------------------------------------- Lab 03: DeepSet vs MLP
+
+
+@lab("03")
+def lab03(seed: int) -> list[Outcome]:
+    """Lab 03, with labcode's twins of the notebook's code (``DeepSetClassifier`` is its DeepSet,
+    ``mlp(hidden=(16, 16))`` its ``make_mlp(16)``, ``train_steps`` its ``train``).
+
+    Random: model inits and training batches (``seed_everything(seed)``); test draw fixed.
+    """
+    seed_everything(seed)
+    deepset, ds_history = train_steps(DeepSetClassifier(), make_data, steps=4000, progress=False)
+    mlp16, mlp_history = train_steps(mlp(hidden=(16, 16)), make_data, steps=4000, progress=False)
+    X_test, y_test = make_data(10_000, generator=1)
+    n_ds, n_mlp = count_params(deepset), count_params(mlp16)
+    steps_ds, steps_mlp = _steps(ds_history), _steps(mlp_history)
+    acc_ds, acc_mlp = _accuracy(deepset, X_test, y_test), _accuracy(mlp16, X_test, y_test)
+    with torch.no_grad():
+        pooled = deepset.phi(X_test).sum(dim=1)[:, 0]
+    by_class = [pooled[y_test[:, 0] == c] for c in (0, 1)]
+    spread = max(float(v.max() - v.min()) for v in by_class)
+    gap = float((by_class[0].mean() - by_class[1].mean()).abs())
+    plateau = abs(float(np.mean(ds_history[100:150])) - math.log(2))
+    steps = f"DeepSet {fmt(steps_ds)} steps, MLP {fmt(steps_mlp)}"
+    return [
+        Outcome("DeepSet 62 parameters, MLP 465 (figure: ratio)", n_mlp / n_ds,
+                (n_ds, n_mlp) == (62, 465)),
+        Outcome("DeepSet loss < 0.05 within 1000 steps (figure: steps)", steps_ds,
+                steps_ds <= 1000, steps),
+        Outcome("MLP needs more steps than the DeepSet (figure: MLP / DeepSet)",
+                steps_mlp / steps_ds if math.isfinite(steps_ds) else None, steps_ds < steps_mlp,
+                steps),
+        Outcome("DeepSet loss sits on a plateau at ln 2 first (steps 101-150 within 0.01)",
+                plateau, plateau < 0.01),
+        Outcome("DeepSet test accuracy 1.00", acc_ds, round(acc_ds, 2) == 1.0),
+        Outcome("MLP test accuracy 1.00", acc_mlp, round(acc_mlp, 2) == 1.0),
+        Outcome("DeepSet pools a class to one value (<= 1e-4), classes > 0.1 apart (gap)", gap,
+                spread <= 1e-4 and gap > 0.1),
+    ]
+
+
+# ----------------------------------------------------------- Lab 04: permutation checks
+
+
+@lab("04")
+def lab04(seed: int) -> list[Outcome]:
+    """Lab 04. Random: model inits and training batches (``seed_everything(seed)``), the digit
+    training set (``seed``), the reorderings (``seed``) and the width sweep's seeds
+    (``4 * seed + range(4)``); the test draws (generators 1, 2, 3 and held-out seed 1) are fixed.
+    """
+    seed_everything(seed)
+    deepset, _ = train_steps(DeepSetClassifier(), make_data, steps=2000, progress=False)
+    mlp32, _ = train_steps(mlp(hidden=(32, 32)), make_data, steps=2000, progress=False)
+    X_test, y_test = make_data(10_000, generator=1)
+    acc = {"DeepSet": _accuracy(deepset, X_test, y_test), "MLP": _accuracy(mlp32, X_test, y_test)}
+    models = {"DeepSet": deepset, "MLP": mlp32}
+
+    # One set, four orders: the set itself and three reorderings.
+    x = make_data(2, generator=2)[0][:1]
+    g = torch.Generator().manual_seed(seed)
+    batch = torch.cat([x, permute_sets(x.expand(3, -1, -1), generator=g)])
+    with torch.no_grad():
+        probs = {n: m(batch)[:, 0] for n, m in models.items()}
+        logits = {n: logits_of(m, batch)[:, 0] for n, m in models.items()}
+    spread = {n: float(v.max() - v.min()) for n, v in logits.items()}
+    same_class = all(bool(((p > 0.5) == (p[0] > 0.5)).all()) for p in probs.values())
+
+    # Many sets, many orders.
+    X_check, _ = make_data(1000, generator=3)
+    dev = {n: max(invariance_deviation(m, X_check, n_perms=100, seed=seed),
+                  invariance_deviation(lambda X, m=m: logits_of(m, X), X_check, n_perms=100,
+                                       seed=seed))
+           for n, m in models.items()}
+    phi_dev = equivariance_deviation(deepset.phi, X_check, n_perms=100, seed=seed)
+
+    # The digit-sum models of Lab 02: a small LSTM and DeepSets.
+    X_digits, y_digits = create_train_dataset(n_train=20_000, seed=seed)
+    X_digits, y_digits = torch.as_tensor(X_digits), torch.as_tensor(y_digits, dtype=torch.float32)
+
+    def draw_digits(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        i = torch.randint(len(X_digits), (n,))
+        return X_digits[i], y_digits[i]
+
+    lstm, _ = train_steps(LSTMBaseline(11, 16, 32), draw_digits, steps=1500, batch_size=64,
+                          lr=1e-2, loss_fn=nn.MSELoss(), progress=False)
+    deepsets, _ = train_steps(DeepSets(11, 16, 16), draw_digits, steps=1000, batch_size=64,
+                              lr=1e-2, loss_fn=nn.MSELoss(), progress=False)
+    X_held, y_held = create_train_dataset(n_train=1000, seed=1)
+    X_held, y_held = torch.as_tensor(X_held), torch.as_tensor(y_held, dtype=torch.float32)
+    with torch.no_grad():
+        mae = {n: (m(X_held) - y_held).abs().mean().item()
+               for n, m in (("LSTM", lstm), ("DeepSets", deepsets))}
+    lstm_dev = invariance_deviation(lstm, X_held, n_perms=20, pad_value=0, seed=seed)
+    deepsets_dev = invariance_deviation(deepsets, X_held, n_perms=20, pad_value=0, seed=seed)
+
+    # How many parameters does the MLP need? Widths 8..64, four seeds each, 2000-step budget.
+    widths, budget = [8, 16, 24, 32, 48, 64], 2000
+
+    def run(make_model: Callable[[], nn.Module], s: int) -> dict[str, float]:
+        torch.manual_seed(s)
+        model, history = train_steps(make_model(), make_data, steps=budget, progress=False,
+                                     stop_below=0.05)
+        return {"params": count_params(model), "steps": _steps(history),
+                "accuracy": _accuracy(model, X_test, y_test)}
+
+    sweep_seeds = range(4 * seed, 4 * seed + 4)
+    ds_runs = [run(DeepSetClassifier, s) for s in sweep_seeds]
+    mlp_runs = {w: [run(lambda w=w: mlp(hidden=(w, w)), s) for s in sweep_seeds] for w in widths}
+
+    def median_steps(rs: list[dict[str, float]]) -> float:
+        return float(np.median([min(r["steps"], budget) for r in rs]))
+
+    ds_median, n_ds = median_steps(ds_runs), ds_runs[0]["params"]
+    ratio = {w: rs[0]["params"] / n_ds for w, rs in mlp_runs.items()}
+    faster = [w for w in widths if median_steps(mlp_runs[w]) <= ds_median]
+    slower = [w for w in widths if w not in faster]
+    match = faster[0] if faster else None
+    crossing = None
+    if match is not None and match != widths[0]:
+        below = max(w for w in widths if w < match)
+        (p0, s0), (p1, s1) = [(np.log(ratio[w]), median_steps(mlp_runs[w])) for w in (below, match)]
+        crossing = float(np.exp(p0 + (s0 - ds_median) / (s0 - s1) * (p1 - p0)))
+    medians = ", ".join(f"{w}: {median_steps(mlp_runs[w]):.0f}" for w in widths)
+    detail = f"DeepSet {ds_median:.0f}; MLP {medians}"
+    ds_detail = "DeepSet steps " + ", ".join(fmt(r["steps"]) for r in ds_runs)
+    min_ds_acc = min(r["accuracy"] for r in ds_runs)
+    converged_8 = sum(math.isfinite(r["steps"]) for r in mlp_runs[8])
+    ratio_16 = median_steps(mlp_runs[16]) / ds_median
+    return [
+        Outcome("DeepSet and MLP 32x32 test accuracy 1.00 after 2000 steps (figure: min)",
+                min(acc.values()), all(round(a, 2) == 1.0 for a in acc.values())),
+        Outcome("4 orders of one set: DeepSet logit spread <= 1e-6", spread["DeepSet"],
+                spread["DeepSet"] <= 1e-6),
+        Outcome("4 orders of one set: MLP logit spread > 0.01", spread["MLP"],
+                spread["MLP"] > 0.01),
+        Outcome("4 orders of one set: each model gives all 4 the same class", None, same_class),
+        Outcome("DeepSet invariance deviation <= 1e-6 (key result)", dev["DeepSet"],
+                dev["DeepSet"] <= 1e-6),
+        Outcome("MLP invariance deviation > 1e-6 (key result: not invariant)", dev["MLP"],
+                dev["MLP"] > 1e-6),
+        Outcome("DeepSet phi equivariance deviation <= 1e-6", phi_dev, phi_dev <= 1e-6),
+        Outcome("LSTM held-out MAE < 1", mae["LSTM"], mae["LSTM"] < 1),
+        Outcome("DeepSets (digits) held-out MAE < 1", mae["DeepSets"], mae["DeepSets"] < 1),
+        Outcome("LSTM prediction changes with order (> 0.1) (key result)", lstm_dev,
+                lstm_dev > 0.1),
+        Outcome("DeepSets (digits) invariance deviation <= 1e-4", deepsets_dev,
+                deepsets_dev <= 1e-4),
+        Outcome("sweep: DeepSet median steps to loss < 0.05 <= 1000 (key result)", ds_median,
+                ds_median <= 1000, ds_detail),
+        Outcome("sweep: every DeepSet run reaches test accuracy 1.00 (figure: min)", min_ds_acc,
+                round(min_ds_acc, 2) == 1.0, ds_detail),
+        Outcome("sweep: smaller MLPs slower, larger as fast or faster (figure: 1st fast)",
+                match, slower == widths[:len(slower)], detail),
+        Outcome("sweep: the 8x8 MLP never reaches loss < 0.05 (figure: runs that do)",
+                converged_8, converged_8 == 0),
+        Outcome("sweep: the 16x16 MLP needs > 1.5x the DeepSet's steps (figure: ratio)",
+                ratio_16, ratio_16 > 1.5, detail),
+        Outcome("sweep: MLP width matching DeepSet speed is 48x48 (key result)", match,
+                match == 48, detail),
+        Outcome("sweep: an MLP needs ~30x the DeepSet's parameters (rounds to 30)", crossing,
+                crossing is not None and round(crossing, -1) == 30, detail),
+        Outcome("sweep: ... the same order of magnitude (10x..100x)", crossing,
+                crossing is not None and 10 <= crossing <= 100, detail),
+    ]
+
+
+# --------------------------------------------------------- Lab 05: removing the nonlinearity
+
+
+class _SumDeepSet(nn.Module):
+    """Lab 05's notebook ``SumDeepSet``: phi = Linear(1, hidden) + ReLU, sum, rho = Linear."""
+
+    def __init__(self, hidden: int = 4):
+        super().__init__()
+        self.phi = nn.Sequential(nn.Linear(1, hidden), nn.ReLU())
+        self.rho = nn.Linear(hidden, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.rho(self.phi(x).sum(dim=1)).squeeze(-1)
+
+
+def _hand_set_sum(model: _SumDeepSet) -> _SumDeepSet:
+    """The notebook's ``set_exact_sum``: unit 0 carries x, rho reads it."""
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_()
+        model.phi[0].weight[0, 0] = 1.0
+        model.rho.weight[0, 0] = 1.0
+    return model
+
+
+def _hand_set_lab02(model: DeepSets, c: float = 20.0) -> DeepSets:
+    """The notebook's ``set_exact_sum_lab02``: embedding artanh(d / c), fc1 copies, fc2 = c."""
+    digits = torch.arange(model.embedding.num_embeddings, dtype=torch.float64)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_()
+        model.embedding.weight[:, 0] = torch.atanh(digits / c).float()
+        model.fc1.weight[0, 0] = 1.0
+        model.fc2.weight[0, 0] = c
+    return model
+
+
+def _separation(phi: nn.Module) -> float:
+    """3 [phi(1/3) - phi(0)] - 5 [phi(1/5) - phi(0)]: nonzero iff the classes pool apart."""
+    with torch.no_grad():
+        v0, v3, v5 = phi(torch.tensor([[0.0], [1 / 3], [1 / 5]]))[:, 0]
+    return float(3 * (v3 - v0) - 5 * (v5 - v0))
+
+
+@lab("05")
+def lab05(seed: int) -> list[Outcome]:
+    """Lab 05. Random: model inits and batches (``seed_everything(seed)``), the ReLU inits
+    (``8 * seed + range(8)``) and the digit sets of the hand-set models; test draw fixed.
+    """
+    seed_everything(seed)
+
+    def fit(model: nn.Module, steps: int = 2000) -> tuple[nn.Module, list[float]]:
+        return train_steps(model, make_data, steps=steps, batch_size=200, lr=1e-2,
+                           stop_below=0.01, progress=False)
+
+    tanh_model, _ = fit(DeepSetClassifier(activation="tanh"))
+    affine_model, affine_history = fit(DeepSetClassifier(activation="none"))
+    X_test, y_test = make_data(10_000, generator=1)
+    acc_tanh = _accuracy(tanh_model, X_test, y_test)
+    acc_affine = _accuracy(affine_model, X_test, y_test)
+    ln2_gap = abs(float(np.mean(affine_history[-50:])) - math.log(2))
+    with torch.no_grad():
+        p = affine_model.phi(X_test).sum(dim=1)[:, 0]
+    affine_spread = float(p.max() - p.min())
+    sep_affine, sep_tanh = _separation(affine_model.phi), _separation(tanh_model.phi)
+
+    relu_runs = []
+    for s in range(8 * seed, 8 * seed + 8):
+        torch.manual_seed(s)
+        model, _ = fit(DeepSetClassifier(activation="relu", phi_hidden=3), steps=1000)
+        relu_runs.append((_accuracy(model, X_test, y_test), _separation(model.phi)))
+    successes = [r for r in relu_runs if r[0] >= 0.99]
+    failures = [r for r in relu_runs if r[0] < 0.99]
+    relu_detail = "accuracies " + ", ".join(f"{a:.3f}" for a, _ in relu_runs)
+
+    cardinalities = [1, 5, 10, 50, 100, 500, 1000]
+    exact_model = _hand_set_sum(_SumDeepSet(hidden=4))
+    lab02_model = _hand_set_lab02(DeepSets(input_dim=11, embedding_dim=128, hidden_dim=64))
+    sum_error, lab02_error = 0.0, 0.0
+    with torch.no_grad():
+        for n in cardinalities:
+            x = torch.randint(1, 11, (100, n, 1)).float()
+            sum_error = max(sum_error, float((exact_model(x) - x.sum(dim=(1, 2))).abs().max()))
+        for n in cardinalities:
+            x = torch.randint(1, 11, (100, n))
+            lab02_error = max(lab02_error, float((lab02_model(x) - x.sum(dim=1)).abs().max()))
+        x = torch.randint(1, 11, (100, 5))
+        x_padded = torch.cat([torch.zeros(100, 5, dtype=torch.long), x], dim=1)
+        padding_ok = torch.allclose(lab02_model(x_padded), lab02_model(x))
+        lab02_model.embedding.weight[0, 0] = float(np.arctanh(1 / 20))
+        shift = (lab02_model(x_padded) - lab02_model(x)).mean().item()
+    return [
+        Outcome("affine phi test accuracy 0.50 (key result)", acc_affine,
+                round(acc_affine, 2) == 0.5),
+        Outcome("tanh phi test accuracy 1.00 (key result)", acc_tanh, round(acc_tanh, 2) == 1.0),
+        Outcome("affine phi: 2000 steps, last-50 loss within 0.001 of ln 2 (|gap|)", ln2_gap,
+                ln2_gap < 1e-3 and len(affine_history) == 2000),
+        Outcome("affine phi: one pooled value (< 1e-4), |separation| < 1e-5", abs(sep_affine),
+                affine_spread < 1e-4 and abs(sep_affine) < 1e-5),
+        Outcome("tanh phi: |separation| > 0.1", abs(sep_tanh), abs(sep_tanh) > 0.1),
+        Outcome("ReLU phi (3 units), 8 inits: some succeed, some fail (figure: successes)",
+                len(successes), 0 < len(successes) < len(relu_runs), relu_detail),
+        Outcome("ReLU failures at chance, phi affine on data (figure: max |separation|)",
+                max((abs(r[1]) for r in failures), default=None),
+                all(round(a, 2) == 0.5 and abs(sep) < 1e-4 for a, sep in failures), relu_detail),
+        Outcome("ReLU successes meet the condition (figure: min |separation| > 0.1)",
+                min((abs(r[1]) for r in successes), default=None),
+                all(abs(sep) > 0.1 for _, sep in successes)),
+        Outcome("hand-set sum DeepSet exact up to 1,000 elements (figure: max error)",
+                sum_error, sum_error == 0),
+        Outcome("hand-set Lab 02 DeepSets error < 0.01 up to 1,000 (figure: max error)",
+                lab02_error, lab02_error < 0.01),
+        Outcome("hand-set Lab 02 DeepSets: padding changes nothing; phi(pad) = 1/20 adds 5.00",
+                shift, padding_ok and round(shift, 2) == 5.0),
+    ]
+
+
+# ------------------------------------------------------------ Lab 06: symmetric vectors
+
+
+_CASES = {  # label: (activation, phi_bias), as in the notebook
+    "linear": ("none", False), "affine": ("none", True),
+    "tanh, no bias": ("tanh", False), "tanh + bias": ("tanh", True),
+    "ReLU, no bias": ("relu", False), "ReLU + bias": ("relu", True),
+}
+
+
+@lab("06")
+def lab06(seed: int) -> list[Outcome]:
+    """Lab 06. Random: the phi inits and training batches (``seed_everything(seed)``); the four
+    pairs, the two same-sum sets and the test draw are fixed.
+    """
+    seed_everything(seed)
+    xs = torch.tensor([[1.0, 0.0], [0.0, 1.5], [0.6, 0.6], [-1.2, 0.4]])
+    pairs = torch.stack([xs, -xs], dim=1)
+    same, spread, oddness = {}, {}, {}
+    for label, (activation, bias) in _CASES.items():
+        phi = DeepSetClassifier(n_features=2, phi_hidden=8, phi_out=4, activation=activation,
+                                phi_bias=bias).phi
+        with torch.no_grad():
+            pooled = phi(pairs).sum(dim=1)
+            oddness[label] = float((phi(-xs) + phi(xs)).abs().max())
+        same[label] = torch.allclose(pooled, pooled[:1].expand_as(pooled), atol=1e-6)
+        spread[label] = float((pooled - pooled[:1]).abs().max())
+    collapse, keep = ("linear", "affine", "tanh, no bias"), ("tanh + bias", "ReLU, no bias",
+                                                            "ReLU + bias")
+    odd = ("linear", "tanh, no bias")
+
+    def make_model(activation: str, phi_bias: bool) -> DeepSetClassifier:
+        return DeepSetClassifier(n_features=2, phi_hidden=8, phi_out=4, rho_hidden=8,
+                                 activation=activation, phi_bias=phi_bias)
+
+    models = {"odd": make_model("tanh", False), "tanh + bias": make_model("tanh", True),
+              "ReLU + bias": make_model("relu", True)}
+    for model in models.values():
+        train_steps(model, make_symmetric_pairs, steps=1000, batch_size=200, lr=1e-2,
+                    progress=False)
+    X_test, y_test = make_symmetric_pairs(10_000, generator=1)
+    acc = {name: _accuracy(model, X_test, y_test) for name, model in models.items()}
+    with torch.no_grad():
+        odd_pooled = float(models["odd"].phi(X_test).sum(dim=1).abs().max())
+
+    X1 = torch.tensor([[1.2, -0.7], [-0.8, 0.5]])
+    X2 = torch.tensor([[0.2, -0.3], [0.2, 0.1]])
+    alike, diff = {}, {}
+    for label, (activation, bias) in _CASES.items():
+        phi = DeepSetClassifier(n_features=2, phi_hidden=8, phi_out=4, activation=activation,
+                                phi_bias=bias).phi
+        with torch.no_grad():
+            a, b = phi(X1).sum(0), phi(X2).sum(0)
+        alike[label], diff[label] = torch.allclose(a, b, atol=1e-6), float((a - b).abs().max())
+    affine = ("linear", "affine")
+    nonlinear = [k for k in _CASES if k not in affine]
+    return [
+        Outcome("linear, affine, odd phi: same pooled value for all 4 {x,-x} (max)",
+                max(spread[k] for k in collapse), all(same[k] for k in collapse)),
+        Outcome("tanh + bias, ReLU phi: pooled values differ (min)",
+                min(spread[k] for k in keep), not any(same[k] for k in keep)),
+        Outcome("odd column: only linear and tanh-no-bias phi are odd (min |phi(x)+phi(-x)|)",
+                min(oddness[k] for k in _CASES if k not in odd),
+                all((oddness[k] <= 1e-6) == (k in odd) for k in _CASES)),
+        Outcome("odd phi test accuracy 0.50 (key result)", acc["odd"], round(acc["odd"], 2) == 0.5),
+        Outcome("odd phi pools every test set to 0 (< 1e-6)", odd_pooled, odd_pooled < 1e-6),
+        Outcome("ReLU phi test accuracy 1.00 (key result)", acc["ReLU + bias"],
+                round(acc["ReLU + bias"], 2) == 1.0),
+        Outcome("tanh + bias and ReLU phi reach >= 0.95 (figure: min)",
+                min(acc["tanh + bias"], acc["ReLU + bias"]),
+                acc["tanh + bias"] >= 0.95 and acc["ReLU + bias"] >= 0.95),
+        Outcome("same element sum: only linear/affine phi pool X1, X2 alike (min gap)",
+                min(diff[k] for k in nonlinear),
+                all(alike[k] for k in affine) and not any(alike[k] for k in nonlinear)),
+    ]
+
+
+# ------------------------------------------------------------------------ Lab 07: pooling
+
+
+_TASKS = {
+    "sum": lambda X: X.sum(1),
+    "max": lambda X: X.max(1),
+    "mean": lambda X: X.sum(1) / (X != 0).sum(1),
+    "count": lambda X: (X != 0).sum(1),
+}
+_POOLINGS = ["sum", "mean", "max", "attention"]
+_TEST_CARDS = [5, 10, 20, 50]
+#: The verdict tables the page prints (rows: tasks, columns: sum, mean, max, attention).
+_PAGE_VERDICTS = {
+    10: {"sum": "yes no no no", "max": "no no yes yes", "mean": "partly yes partly yes",
+         "count": "yes no no no"},
+    50: {"sum": "yes no no no", "max": "no no yes yes", "mean": "no yes partly yes",
+         "count": "yes no no no"},
+}
+
+
+def _verdict(a: float) -> str:
+    return "yes" if a >= 0.95 else "no" if a <= 0.5 else "partly"
+
+
+@lab("07")
+def lab07(seed: int) -> list[Outcome]:
+    """Lab 07. Random: the training sets (``seed``), model inits (``seed``) and training order
+    (``train(seed=seed)``); the test sets are fixed (seed 1).
+    """
+    seed_everything(seed)
+    X_train, _ = create_train_dataset(n_train=30_000, seed=seed)
+    X_test, _ = create_test_dataset(n_per_card=1_000, cardinalities=_TEST_CARDS, seed=1)
+
+    def fit(pooling: str, task: str) -> list[float]:
+        torch.manual_seed(seed)
+        model = PooledSetModel(pooling, n_tokens=11, hidden=32)
+        train(model, X_train, _TASKS[task](X_train).astype(np.float32), epochs=3,
+              batch_size=128, lr=1e-2, seed=seed, progress=False)
+        with torch.no_grad():
+            errors = [model(torch.from_numpy(X))
+                      - torch.from_numpy(_TASKS[task](X).astype(np.float32)) for X in X_test]
+        return [float((e.abs() < 0.5).float().mean()) for e in errors]
+
+    acc = {(task, p): fit(p, task) for task in _TASKS for p in _POOLINGS}
+    j50 = _TEST_CARDS.index(50)
+    flips = []
+    for card, page in _PAGE_VERDICTS.items():
+        j = _TEST_CARDS.index(card)
+        for task, line in page.items():
+            for p, expected in zip(_POOLINGS, line.split(), strict=True):
+                got = _verdict(acc[task, p][j])
+                if got != expected:
+                    flips.append(f"{task}/{p}@{card}: {got} ({acc[task, p][j]:.2f})")
+
+    torch.manual_seed(seed)
+    once, thrice = torch.tensor([[3, 7, 0, 0, 0, 0]]), torch.tensor([[3, 7, 3, 7, 3, 7]])
+    repeat = {}
+    for p in _POOLINGS:
+        model = PooledSetModel(p, n_tokens=11, hidden=32)
+        with torch.no_grad():
+            repeat[p] = float((model.encode(once) - model.encode(thrice)).abs().max())
+    count_others = max(acc["count", p][j50] for p in ("mean", "max", "attention"))
+    att = min(acc["max", "attention"][j50], acc["mean", "attention"][j50])
+    return [
+        Outcome("sum pooling, sum task, acc at 50 >= 0.95", acc["sum", "sum"][j50],
+                acc["sum", "sum"][j50] >= 0.95),
+        Outcome("sum pooling, count task, acc at 50 >= 0.95", acc["count", "sum"][j50],
+                acc["count", "sum"][j50] >= 0.95),
+        Outcome("mean pooling, mean task, acc at 50 >= 0.95", acc["mean", "mean"][j50],
+                acc["mean", "mean"][j50] >= 0.95),
+        Outcome("max pooling, max task, acc at 50 >= 0.95", acc["max", "max"][j50],
+                acc["max", "max"][j50] >= 0.95),
+        Outcome("mean/max/attention on count, acc at 50 <= 0.5 (figure: max)", count_others,
+                count_others <= 0.5),
+        Outcome("attention pooling, max and mean tasks, acc at 50 >= 0.95 (figure: min)", att,
+                att >= 0.95),
+        Outcome("verdict tables (M = 10, 50) as on the page (figure: cells differing)",
+                len(flips), not flips, "; ".join(flips)),
+        Outcome("repeating every element changes only the sum pooling (figure: max other)",
+                max(repeat[p] for p in ("mean", "max", "attention")),
+                repeat["sum"] > 1e-6 and all(repeat[p] <= 1e-6
+                                              for p in ("mean", "max", "attention"))),
+    ]
+
+
+# ------------------------------------------------------- Lab 08: mini-batch consistency
+
+
+def _weighted_mean(parts: list[torch.Tensor], sizes: list[int]) -> torch.Tensor:
+    """The notebook's ``aggregate(parts, sizes, "mean")``: the size-weighted mean."""
+    stacked = torch.stack(list(parts))
+    weights = torch.as_tensor(sizes, dtype=stacked.dtype).view(-1, 1, 1)
+    return (weights * stacked).sum(dim=0) / weights.sum()
+
+
+def _plain_mean(parts: list[torch.Tensor], sizes: list[int]) -> torch.Tensor:
+    return torch.stack(parts).mean(0)
+
+
+def _stream(model: PooledSetModel, chunks: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    """The notebook's ``stream``: predict from the chunks of a set, never the whole set."""
+    sizes = [c.shape[1] for c in chunks]
+    if model.pooling == "slots":
+        total = model.sse.aggregate([model.sse(model.phi(c)) for c in chunks])
+        return model.rho((total / sum(sizes)).flatten(1))
+    return model.rho(_weighted_mean([model.encode(c) for c in chunks], sizes))
+
+
+@lab("08")
+def lab08(seed: int) -> list[Outcome]:
+    """Lab 08. Random: the huge set (seed ``8 + seed``), phi, PMA and SSE inits
+    (``seed_everything(seed)``, ``seed + 1``, ``seed + 2``), the training draws and inits
+    (``seed``); the validation sets are fixed (seed 99).
+    """
+    seed_everything(seed)
+    points, centres = make_mixture_sets(n_sets=1, set_size=200_000, seed=8 + seed)
+    X = torch.from_numpy(points)
+    sizes = [50_000, 20_000, 80_000, 1_000, 49_000]
+    phi = nn.Sequential(nn.Linear(1, 16), nn.ReLU(), nn.Linear(16, 16))
+    X_sorted = X.sort(dim=1).values
+
+    def aggregate(how: str) -> Callable[[list[torch.Tensor], list[int]], torch.Tensor]:
+        if how == "mean":
+            return _weighted_mean
+        if how == "sum":
+            return lambda parts, _: torch.stack(parts).sum(0)
+        return lambda parts, _: torch.stack(parts).max(0).values
+
+    with torch.no_grad():
+        errors = [minibatch_consistency_error(lambda x, how=how: pool(phi(x), how),
+                                              aggregate(how), data, sizes)
+                  for how in ("sum", "mean", "max") for data in (X, X_sorted)]
+        naive_mean = minibatch_consistency_error(lambda x: pool(phi(x), "mean"), _plain_mean,
+                                                 X, sizes)
+        torch.manual_seed(seed + 1)
+        pma = PMA(16, num_heads=1, num_seeds=1)
+
+        def encode_pma(x: torch.Tensor) -> torch.Tensor:
+            return pma(phi(x))
+
+        pma_plain = minibatch_consistency_error(encode_pma, _plain_mean, X, sizes)
+        pma_weighted = minibatch_consistency_error(encode_pma, _weighted_mean, X, sizes)
+        pma_sorted = min(minibatch_consistency_error(encode_pma, g, X_sorted, sizes)
+                         for g in (_plain_mean, _weighted_mean))
+        sorted_detail = f"centres {centres[0, 0]:.2f}, {centres[0, 1]:.2f}"
+        torch.manual_seed(seed + 2)
+        sse = SlotSetEncoder(16, num_slots=4, slot_dim=16, key_dim=16, out_dim=16)
+
+        def encode_sse(x: torch.Tensor) -> torch.Tensor:
+            return sse(phi(x))
+
+        sse32 = max(minibatch_consistency_error(encode_sse, lambda parts, _: sse.aggregate(parts),
+                                                data, sizes) for data in (X, X_sorted))
+        phi.double()
+        sse.double()
+        err64 = minibatch_consistency_error(encode_sse, lambda parts, _: sse.aggregate(parts),
+                                            X.double(), sizes)
+        phi.float()
+        sse.float()
+        small = X[:, :500]
+        out = sse(phi(small))
+        relative = invariance_deviation(encode_sse, small, n_perms=20, seed=seed) / float(
+            out.abs().max())
+        perm = torch.randperm(4)
+        slot_equivariant = torch.allclose(sse(phi(small), slots=sse.slots[perm]), out[:, perm],
+                                          atol=1e-6)
+
+    draws = np.random.default_rng(seed)
+
+    def draw(batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        x, c = make_mixture_sets(batch_size, 128, seed=int(draws.integers(2**31)))
+        return torch.from_numpy(x), torch.from_numpy(c)
+
+    models = {}
+    for name, pooling in {"mean": "mean", "SSE": "slots", "PMA": "attention"}.items():
+        torch.manual_seed(seed)
+        model = PooledSetModel(pooling, in_features=1, hidden=16, out_features=2, rho_hidden=32)
+        models[name], _ = train_steps(model, draw, steps=500, batch_size=32, lr=3e-3,
+                                      loss_fn=nn.L1Loss(), progress=False)
+    x_val, c_val = (torch.from_numpy(a) for a in make_mixture_sets(500, 128, seed=99))
+    with torch.no_grad():
+        val_mae = max(float((m(x_val) - c_val).abs().mean()) for m in models.values())
+        gap = {n: float((m(X) - _stream(m, X_sorted.split(sizes, dim=1))).abs().max())
+               for n, m in models.items()}
+        improve, improve_detail = [], []
+        for name in ("mean", "SSE"):
+            g = [float((_stream(models[name], X[:, :n].split(10_000, dim=1))
+                        - torch.from_numpy(centres)).abs().mean()) for n in (100, 200_000)]
+            improve.append(g[1] / g[0])
+            improve_detail.append(f"{name}: {g[0]:.3f} -> {g[1]:.3f}")
+    return [
+        Outcome("sum/mean/max pooling consistent (error <= 1e-5), random + sorted (max)",
+                max(errors), max(errors) <= 1e-5),
+        Outcome("plain mean of chunk means not consistent (error > 1e-5)", naive_mean,
+                naive_mean > 1e-5),
+        Outcome("PMA, plain mean of chunks: error >= 1e-4", pma_plain, pma_plain >= 1e-4),
+        Outcome("PMA, size-weighted mean, random order: error < 1e-4", pma_weighted,
+                pma_weighted < 1e-4),
+        Outcome("PMA, sorted stream: error > 0.01 with both means (figure: min)", pma_sorted,
+                pma_sorted > 0.01, sorted_detail),
+        Outcome("PMA not consistent on every partition tried (key result)",
+                max(pma_plain, pma_weighted, pma_sorted),
+                max(pma_plain, pma_weighted, pma_sorted) > 1e-5),
+        Outcome("SSE consistent in float32 (<= 1e-5), random + sorted (max)", sse32,
+                sse32 <= 1e-5),
+        Outcome("SSE consistent in float64 (error < 1e-12) (key result)", err64, err64 < 1e-12),
+        Outcome("SSE invariant (relative <= 1e-6) and slot-equivariant", relative,
+                relative <= 1e-6 and slot_equivariant),
+        Outcome("trained mean, SSE, PMA: validation MAE < 0.3 (figure: max)", val_mae,
+                val_mae < 0.3),
+        Outcome("mean and SSE: whole and streamed agree to 1e-4 (figure: max gap)",
+                max(gap["mean"], gap["SSE"]), max(gap["mean"], gap["SSE"]) <= 1e-4),
+        Outcome("PMA: whole and streamed differ (gap > 1e-4)", gap["PMA"], gap["PMA"] > 1e-4),
+        Outcome("mean and SSE: error after 200,000 points < after 100 (figure: max ratio)",
+                max(improve), max(improve) < 1, "; ".join(improve_detail)),
+    ]

@@ -1,0 +1,138 @@
+"""The robustness bench's registry, table and exit code, on fake labs (no real experiment runs)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from labcode import robustness
+from labcode.__main__ import main as cli
+from labcode.robustness import Outcome, lab
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """An empty registry in place of the real one; returns the calls the fake labs record."""
+    monkeypatch.setattr(robustness, "LABS", {})
+    return []
+
+
+def register_fake(calls, name="99", fails_on=(), raises_on=()):
+    """A cheap lab: claim A always holds, claim B fails on ``fails_on``; figure = the seed."""
+
+    @lab(name)
+    def fake(seed: int) -> list[Outcome]:
+        calls.append((name, seed))
+        if seed in raises_on:
+            raise RuntimeError("boom")
+        return [Outcome("claim A", seed, True),
+                Outcome("claim B", float(seed) / 2, seed not in fails_on, f"detail {seed}"),
+                Outcome("claim C (no figure)", None, True)]
+
+    return fake
+
+
+def test_lab_registers_the_function_and_returns_it(registry):
+    fake = register_fake(registry)
+    assert list(robustness.LABS) == ["99"] and robustness.LABS["99"] is fake
+    assert fake(3)[0] == Outcome("claim A", 3, True)
+
+
+def test_the_real_registry_holds_the_labs_without_running_them():
+    assert {"01", "03", "04", "05", "06", "07", "08"} <= set(robustness.LABS)
+    assert all(callable(fn) for fn in robustness.LABS.values())
+
+
+@pytest.mark.parametrize(("n", "k"), [(1, 1), (3, 3), (4, 4), (5, 4), (10, 8)])
+def test_needed_is_four_fifths_rounded_up(n, k):
+    assert robustness.needed(n) == k
+
+
+@pytest.mark.parametrize(("x", "shown"), [
+    (None, "-"), (math.nan, "-"), (math.inf, "inf"), (901.0, "901"), (1.0, "1"), (0, "0"),
+    (0.9995, "0.9995"), (4.76837158203125e-07, "4.768e-07"), (200_000, "200000"),
+    (30.480577, "30.48")])
+def test_fmt(x, shown):
+    assert robustness.fmt(x) == shown
+
+
+def test_all_claims_hold_exit_0_and_the_table(registry, capsys):
+    register_fake(registry)
+    assert robustness.main(None, [0, 1, 2, 3, 4]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("lab  "))
+    assert lines[head].split() == ["lab", "claim", "holds", "median", "range"]
+    assert set(lines[head + 1]) == {"-"}
+    rows = lines[head + 2:head + 5]
+    assert rows[0].split()[:3] == ["99", "claim", "A"]
+    assert rows[0].split()[-3:] == ["5/5", "2", "0..4"]
+    assert rows[1].split()[-3:] == ["5/5", "1", "0..2"]
+    assert rows[2].split()[-3:] == ["5/5", "-", "-"]
+    assert len({len(r) for r in rows[:2]}) == 1  # right-aligned columns end together
+    assert "every claim holds on at least 4 of 5 seeds" in out
+    assert "lab 99" in out and "wall time" in out
+
+
+def test_one_failure_in_five_is_still_robust(registry, capsys):
+    register_fake(registry, fails_on={3})
+    assert robustness.main(None, [0, 1, 2, 3, 4]) == 0
+    out = capsys.readouterr().out
+    assert "4/5" in out and "hold on fewer than" not in out
+    table, shaky = out.split("1 more claim(s) fail on some seed")
+    assert "lab 99  claim B" in shaky and "seed 3: 1.5 FAILS (detail 3)" in shaky
+
+
+def test_two_failures_in_five_exit_1_and_list_the_weak_claim(registry, capsys):
+    register_fake(registry, fails_on={1, 3})
+    assert robustness.main(None, [0, 1, 2, 3, 4]) == 1
+    out = capsys.readouterr().out
+    table, weak = out.split("claim(s) hold on fewer than")
+    assert "3/5" in table
+    assert "claim B" in weak and "claim A" not in weak
+    assert "seed 1: 0.5 FAILS (detail 1)" in weak and "seed 0: 0 ok (detail 0)" in weak
+
+
+def test_seeds_argument(registry, capsys):
+    register_fake(registry, fails_on={7})
+    assert robustness.main(None, [2, 7]) == 1  # 1 of 2 < needed(2) = 2
+    assert registry == [("99", 2), ("99", 7)]
+    assert "1/2" in capsys.readouterr().out
+
+
+def test_labs_argument_selects_labs_in_order(registry, capsys):
+    register_fake(registry, name="98")
+    register_fake(registry, name="97")
+    assert robustness.main(["98"], [0]) == 0
+    assert registry == [("98", 0)]
+    registry.clear()
+    assert robustness.main(None, [0]) == 0
+    assert registry == [("97", 0), ("98", 0)]  # all registered labs, sorted
+
+
+def test_unknown_lab_exits_2(registry, capsys):
+    register_fake(registry)
+    assert robustness.main(["42"], [0]) == 2
+    assert "no such lab: 42" in capsys.readouterr().out
+    assert registry == []
+
+
+def test_a_failing_experiment_counts_against_its_claims(registry, capsys):
+    register_fake(registry, raises_on={1, 2})
+    assert robustness.main(None, [0, 1, 2, 3, 4]) == 1
+    assert registry == [("99", s) for s in range(5)]  # the other seeds still run
+    out = capsys.readouterr().out
+    assert "seed 1 FAILED" in out
+    table, weak = out.split("claim(s) hold on fewer than")
+    assert "experiment runs without error" in weak and "RuntimeError: boom" in weak
+    assert table.count("3/5") == 4  # claims A, B, C and the error row
+
+
+def test_command_line(registry, capsys):
+    register_fake(registry, fails_on={1})
+    assert cli(["robustness", "--labs", "99", "--seeds", "0", "2"]) == 0
+    assert registry == [("99", 0), ("99", 2)]
+    registry.clear()
+    assert cli(["robustness", "--labs", "99"]) == 0  # default seeds 0..4, one failure
+    assert registry == [("99", s) for s in range(5)]
