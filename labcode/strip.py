@@ -7,10 +7,13 @@
   ``BEGIN`` line; the error's message names the exercise and the function to implement;
 - replaces every ``<!-- BEGIN SOLUTION -->`` ... ``<!-- END SOLUTION -->`` region of a Markdown
   cell, and the prose of every sphinx-exercise solution block, with ``*Your answer here.*``;
-- turns MyST directives (exercise, admonitions, math) into plain Markdown that JupyterLab shows;
+- turns MyST directives (exercises, admonitions) and roles into plain Markdown for JupyterLab;
 - clears outputs, execution counts and widget state;
 - adds a header and, given the repository's URL, a setup cell that installs ``labcode`` from it
   where it is missing (Google Colab), so the notebook runs wherever a student opens it.
+
+Directives are found by myst-parser's parser, configured like the book: backtick, tilde and
+colon fences of any length, indented or nested, are read as the book reads them.
 
 Stripping is deterministic and idempotent. A notebook with an unbalanced marker or directive
 raises :class:`StripError` naming the file and the cell, and nothing is written.
@@ -21,6 +24,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -37,14 +41,11 @@ SETUP_TAG = "student-setup"
 KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info")
 KEEP_CELL_METADATA = ("tags",)
 
-FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>.*?)\s*$")
-OPTION = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
+MYST_EXTENSIONS = {"amsmath", "colon_fence", "deflist", "dollarmath"}  # as in _config.yml
+OPTION = re.compile(r"^[ \t]*:[\w-]+:")
 ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<text>[^`]*)`")
-ADMONITIONS = {
-    "note": "Note", "tip": "Tip", "hint": "Hint", "important": "Important",
-    "warning": "Warning", "caution": "Caution", "attention": "Attention", "danger": "Danger",
-    "error": "Error", "seealso": "See also", "admonition": "", "margin": "", "sidebar": "",
-}
+EXERCISES = {"exercise", "exercise-start", "exercise-end"}
+SOLUTIONS = {"solution", "solution-start", "solution-end"}
 
 
 class StripError(ValueError):
@@ -55,8 +56,7 @@ class StripError(ValueError):
 class _Directive:
     name: str
     arg: str
-    options: dict[str, str]
-    body: str
+    body: str  # the content after the options
 
 
 # --------------------------------------------------------------------------- code cells
@@ -121,62 +121,58 @@ def solution_lines(source: str, markdown: bool = False) -> list[str]:
 # ------------------------------------------------------------------------ markdown cells
 
 
+@cache
+def _parser():
+    """myst-parser's block parser, with the book's extensions (as myst-nb parses a cell)."""
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    md = create_md_parser(MdParserConfig(enable_extensions=MYST_EXTENSIONS), RendererHTML)
+    return md.disable("front_matter")
+
+
+def _lf(text: str) -> str:
+    return re.sub(r"\r\n?", "\n", text)
+
+
 def _split_directives(text: str) -> list[str | _Directive]:
-    """Split Markdown into plain text chunks and top-level MyST fenced directives."""
+    """Split Markdown into the directives at its top level and the source text between them."""
     lines = text.split("\n")
     parts: list[str | _Directive] = []
-    plain: list[str] = []
-    i = 0
-    while i < len(lines):
-        m = FENCE_OPEN.match(lines[i])
-        if not m:
-            plain.append(lines[i])
-            i += 1
+    start = 0
+    for token in _parser().parse(text):
+        words = token.info.split(maxsplit=1) if token.type in {"fence", "colon_fence"} else []
+        if not (words and words[0].startswith("{") and words[0].endswith("}")):
             continue
-        fence = m.group("fence")
-        close = re.compile("^" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}\s*$")
-        j = i + 1
-        options: dict[str, str] = {}
-        while j < len(lines) and (opt := OPTION.match(lines[j])):
-            options[opt.group("key")] = opt.group("value")
-            j += 1
-        body: list[str] = []
-        while j < len(lines) and not close.match(lines[j]):
-            body.append(lines[j])
-            j += 1
-        if j == len(lines):
-            raise StripError(f"directive {{{m.group('name')}}} is not closed")
-        if plain:
-            parts.append("\n".join(plain))
-            plain = []
-        parts.append(_Directive(m.group("name"), m.group("arg"), options, "\n".join(body).strip()))
-        i = j + 1
-    if plain:
-        parts.append("\n".join(plain))
+        name, arg = words[0][1:-1], words[1] if len(words) > 1 else ""
+        begin, end = token.map
+        if token.level:
+            raise StripError(f"line {begin + 1}: directive {{{name}}} inside a list or a quote")
+        closing = rf" {{0,3}}{re.escape(token.markup[0])}{{{len(token.markup)},}}[ \t]*"
+        if not re.fullmatch(closing, lines[end - 1]):
+            raise StripError(f"directive {{{name}}} is not closed")
+        content = token.content.split("\n")
+        while content and OPTION.match(content[0]):
+            content.pop(0)
+        if begin > start:
+            parts.append("\n".join(lines[start:begin]))
+        body = re.sub(r"\A\s*\n", "", "\n".join(content)).rstrip()  # keep its indentation
+        parts.append(_Directive(name, arg.strip(), body))
+        start = end
+    if start < len(lines):
+        parts.append("\n".join(lines[start:]))
     return parts
 
 
 def _plain_roles(text: str) -> str:
-    """Rewrite MyST roles as plain Markdown: {math}`x` -> $x$, {ref}`t <l>` -> t, ..."""
+    """Rewrite MyST roles as plain Markdown: {cite:p}`a,b` -> [a, b], any other one its text."""
 
     def repl(m: re.Match[str]) -> str:
         role, content = m.group("role"), m.group("text")
-        if role == "math":
-            return f"${content}$"
-        if role.startswith("cite"):
-            return "[" + content.replace(",", ", ") + "]"
-        if (named := re.match(r"^(.*?)\s*<[^>]*>$", content)) and named.group(1):
-            return named.group(1)
-        return f"`{content}`" if role in {"code", "samp", "file", "kbd"} else content
+        return "[" + content.replace(",", ", ") + "]" if role.startswith("cite") else content
 
     return ROLE.sub(repl, text)
-
-
-def _plain_text(text: str) -> str:
-    """Drop MyST-only lines (targets ``(label)=`` and ``%`` comments) and rewrite roles."""
-    kept = [ln for ln in text.split("\n")
-            if not re.match(r"^\(\S+\)=\s*$", ln) and not ln.startswith("%")]
-    return _plain_roles("\n".join(kept))
 
 
 def _quote(title: str, body: str) -> str:
@@ -185,28 +181,22 @@ def _quote(title: str, body: str) -> str:
 
 
 def _render_directive(d: _Directive) -> str:
-    """A non-exercise directive as plain Markdown."""
-    body = _student_markdown_text(d.body) if d.body else ""
-    if d.name == "math":
-        return f"$$\n{d.body}\n$$"
-    if d.name in ADMONITIONS:
-        title = d.arg if d.name in {"admonition", "margin", "sidebar"} else ADMONITIONS[d.name]
-        if d.name != "admonition" and d.arg:
-            body = f"{d.arg}\n\n{body}" if d.name not in {"margin", "sidebar"} else body
-        return _quote(_plain_roles(title), body)
-    if d.name in {"figure", "image"}:
-        return f"![{_plain_roles(d.body) or d.options.get('alt', '')}]({d.arg})"
-    if d.name in {"code-block", "code", "sourcecode"}:
-        return f"```{d.arg}\n{d.body}\n```"
-    return body
+    """A directive as plain Markdown: {admonition} becomes a block quote, a solution (inside an
+    exercise) the answer placeholder, any other directive its body."""
+    if d.name == "solution":
+        return ANSWER
+    if d.name in EXERCISES | SOLUTIONS:
+        raise StripError(f"{{{d.name}}} inside another directive")
+    if "solution" in d.name:
+        raise StripError(f"unknown directive {{{d.name}}}: it may hold a solution")
+    body = _student_markdown_text(d.body)
+    return _quote(_plain_roles(d.arg), body) if d.name == "admonition" else body
 
 
 def _student_markdown_text(text: str) -> str:
-    """Plain-Markdown rendering of text that holds no exercise or solution directive."""
-    out = []
-    for part in _split_directives(text):
-        out.append(part if isinstance(part, str) else _render_directive(part))
-    return _plain_text("\n".join(out))
+    """Plain-Markdown rendering of a directive's body."""
+    parts = _split_directives(text)
+    return _plain_roles("\n".join(p if isinstance(p, str) else _render_directive(p) for p in parts))
 
 
 def strip_markdown_answers(source: str, where: str = "markdown") -> str:
@@ -328,46 +318,43 @@ def strip_notebook(nb: nbformat.NotebookNode, name: str = "notebook",
             cells_out.append(new)
             continue
 
-        answered = strip_markdown_answers(cell.source, where)
+        answered = strip_markdown_answers(_lf(cell.source), where)
+        text: list[str] = []
         try:
-            parts = _split_directives(answered)
+            for part in _split_directives(answered):
+                if isinstance(part, str):
+                    if solution_open_at is None:
+                        text.append(_plain_roles(part))
+                elif part.name in {"exercise-start", "exercise"}:
+                    if in_exercise or solution_open_at is not None:
+                        raise StripError(f"{{{part.name}}} inside another exercise/solution")
+                    n_exercise += 1
+                    title = f" {_plain_roles(part.arg)}" if part.arg else ""
+                    text.append(f"**Exercise {n_exercise}.**{title}")
+                    if part.body:
+                        text.append(_student_markdown_text(part.body))
+                    in_exercise = part.name == "exercise-start"
+                elif part.name == "exercise-end":
+                    if not in_exercise:
+                        raise StripError("{exercise-end} without {exercise-start}")
+                    in_exercise = False
+                elif part.name == "solution-start":
+                    if solution_open_at is not None:
+                        raise StripError("{solution-start} inside another solution")
+                    solution_open_at, solution_had_code = index, False
+                elif part.name == "solution-end":
+                    if solution_open_at is None:
+                        raise StripError("{solution-end} without {solution-start}")
+                    if not solution_had_code:
+                        text.append(ANSWER)
+                    solution_open_at = None
+                elif part.name == "solution":
+                    if solution_open_at is None:
+                        text.append(ANSWER)
+                elif solution_open_at is None:
+                    text.append(_render_directive(part))
         except StripError as err:
             raise StripError(f"{where}: {err}") from None
-        text: list[str] = []
-        for part in parts:
-            if isinstance(part, str):
-                if solution_open_at is None:
-                    text.append(_plain_text(part))
-                continue
-            base = part.name.removeprefix("prf:")
-            if base in {"exercise-start", "exercise"}:
-                if in_exercise or solution_open_at is not None:
-                    raise StripError(f"{where}: {{{part.name}}} inside another exercise/solution")
-                n_exercise += 1
-                title = f" {_plain_roles(part.arg)}" if part.arg else ""
-                text.append(f"**Exercise {n_exercise}.**{title}")
-                if part.body:
-                    text.append(_student_markdown_text(part.body))
-                in_exercise = base == "exercise-start"
-            elif base == "exercise-end":
-                if not in_exercise:
-                    raise StripError(f"{where}: {{exercise-end}} without {{exercise-start}}")
-                in_exercise = False
-            elif base == "solution-start":
-                if solution_open_at is not None:
-                    raise StripError(f"{where}: {{solution-start}} inside another solution")
-                solution_open_at, solution_had_code = index, False
-            elif base == "solution-end":
-                if solution_open_at is None:
-                    raise StripError(f"{where}: {{solution-end}} without {{solution-start}}")
-                if not solution_had_code:
-                    text.append(ANSWER)
-                solution_open_at = None
-            elif base == "solution":
-                if solution_open_at is None:
-                    text.append(ANSWER)
-            elif solution_open_at is None:
-                text.append(_render_directive(part))
         source = "\n\n".join(t.strip("\n") for t in text if t.strip())
         if source:
             new = _new_markdown(source, cell.get("id", f"cell-{index}"))
@@ -421,6 +408,23 @@ def plan(src_dir: Path, dst_dir: Path, names: list[str] | None = None) -> dict[P
     return result
 
 
+def _solution_prose(text: str, in_block: bool, found: set[str]) -> bool:
+    """Add the lines of every solution in ``text`` to ``found``; return whether a gated solution
+    is still open at its end (``in_block``: whether one is open at its start)."""
+    for part in _split_directives(text):
+        if isinstance(part, str):
+            if in_block:
+                found.update(part.split("\n"))
+        elif part.name == "solution-end":
+            in_block = False
+        elif part.name in SOLUTIONS or in_block:
+            found.update(part.body.split("\n"))
+            in_block = in_block or part.name == "solution-start"
+        else:
+            _solution_prose(part.body, False, found)
+    return in_block
+
+
 def marked_lines(nb: nbformat.NotebookNode) -> set[str]:
     """Every line a student must not see: marked code, marked Markdown, solution-block prose."""
     lines: set[str] = set()
@@ -429,15 +433,7 @@ def marked_lines(nb: nbformat.NotebookNode) -> set[str]:
         if cell.cell_type == "code":
             lines.update(solution_lines(cell.source))
             continue
-        lines.update(solution_lines(cell.source, markdown=True))
-        for part in _split_directives(cell.source):
-            if isinstance(part, str):
-                if in_block:
-                    lines.update(part.split("\n"))
-            elif part.name == "solution-start":
-                in_block = True
-            elif part.name == "solution-end":
-                in_block = False
-            elif part.name == "solution" or in_block:
-                lines.update(part.body.split("\n"))
+        text = _lf(cell.source)
+        lines.update(solution_lines(text, markdown=True))
+        in_block = _solution_prose(text, in_block, lines)
     return {ln.strip() for ln in lines if ln.strip()}

@@ -91,7 +91,7 @@ def test_exercise_and_solution_directives_become_plain_markdown():
         ("markdown", "```{solution-start} ex-add\n:class: dropdown\n```\nWhy it works."),
         ("code", "def add(a, b):\n    # BEGIN SOLUTION\n    return a + b\n    # END SOLUTION"),
         ("markdown", "```{solution-end}\n```\nAfter the solution."),
-        ("markdown", "```{note}\nA {math}`x^2` note, see {cite:p}`zaheer2017deepsets`.\n```"),
+        ("markdown", "```{admonition} Note\nA $x^2$ note, see {cite:p}`zaheer2017deepsets`.\n```"),
     )
     cells = body(strip_notebook(nb, "lab.ipynb"))
     assert cells[0] == ("markdown", "**Exercise 1.** Add up\n\nWrite `add`.")
