@@ -8,6 +8,8 @@
 - replaces every ``<!-- BEGIN SOLUTION -->`` ... ``<!-- END SOLUTION -->`` region of a Markdown
   cell, and the prose of every sphinx-exercise solution block, with ``*Your answer here.*``;
 - turns MyST directives (exercises, admonitions) and roles into plain Markdown for JupyterLab;
+- drops the code cells tagged ``remove-cell``: the guards that nbval runs and the site hides
+  (assert cells with margins, for CI; a student's own code may land elsewhere);
 - clears outputs, execution counts and widget state;
 - adds a header and, given the repository's URL, a setup cell that installs ``labcode`` from it
   where it is missing (Google Colab), so the notebook runs wherever a student opens it.
@@ -40,6 +42,8 @@ HEADER_TAG = "student-header"
 SETUP_TAG = "student-setup"
 KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info")
 KEEP_CELL_METADATA = ("tags",)
+#: Code cells with this tag are CI guards: hidden on the site, left out of student notebooks.
+GUARD_TAG = "remove-cell"
 
 MYST_EXTENSIONS = {"amsmath", "colon_fence", "deflist", "dollarmath"}  # as in _config.yml
 OPTION = re.compile(r"^[ \t]*:[\w-]+:")
@@ -300,6 +304,10 @@ def strip_notebook(nb: nbformat.NotebookNode, name: str = "notebook",
         where = f"{name}, cell {index}"
         kept_metadata = {k: copy.deepcopy(v) for k, v in cell.get("metadata", {}).items()
                          if k in KEEP_CELL_METADATA}
+        if cell.cell_type == "code" and GUARD_TAG in kept_metadata.get("tags", []):
+            if solution_lines(cell.source):
+                raise StripError(f"{where}: a {GUARD_TAG} cell cannot hold a solution")
+            continue
         if cell.cell_type == "code":
             inside = in_exercise or solution_open_at is not None
             label = f"Exercise {n_exercise}" if inside and n_exercise else "Exercise"

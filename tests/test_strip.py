@@ -218,3 +218,19 @@ def test_repository_is_read_from_the_book_config(tmp_path):
     assert repository_of(config) == "https://github.com/o/r@dev"
     config.write_text("title: x\n")
     assert repository_of(config) is None
+
+
+def test_guard_cells_are_left_out_of_the_student_notebook():
+    from labcode.strip import GUARD_TAG, StripError
+
+    nb = nbformat.v4.new_notebook()
+    shown = nbformat.v4.new_code_cell("x = 1")
+    guard = nbformat.v4.new_code_cell("assert x == 1  # hidden guard")
+    guard.metadata["tags"] = [GUARD_TAG]
+    nb.cells = [shown, guard]
+    student = strip_notebook(nb, "guards")
+    sources = [c.source for c in student.cells]
+    assert "x = 1" in sources and not any("hidden guard" in s for s in sources)
+    guard.source = "# BEGIN SOLUTION\nassert x\n# END SOLUTION"
+    with pytest.raises(StripError, match=GUARD_TAG):
+        strip_notebook(nb, "guards")
