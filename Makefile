@@ -10,7 +10,7 @@ JB_FLAGS := --all -W -n --keep-going
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: help install book test lint unit students nbval site browser student outputs bench robustness lab clean
+.PHONY: help install book test lint unit students nbval portability site browser student outputs bench robustness lab clean
 
 help:
 	@echo "make book     build the site into _build/html (creates .venv on first use)"
@@ -19,6 +19,7 @@ help:
 	@echo "make outputs  re-execute solutions/ in place (after editing code)"
 	@echo "make bench    time every solution notebook and print its key results"
 	@echo "make robustness  re-run every lab's headline claims for seeds 0-4: how often they hold"
+	@echo "make portability nbval on torch's plain CPU kernels, then with 4 threads"
 	@echo "make lab      open JupyterLab on the student notebooks"
 
 install: $(STAMP)
@@ -50,11 +51,20 @@ unit: $(STAMP)
 		--ignore=tests/test_student_experience.py
 
 students: $(STAMP)
-	$(BIN)/python -m pytest tests/test_student_experience.py
+	CUDA_VISIBLE_DEVICES="" $(BIN)/python -m pytest tests/test_student_experience.py
+
+# nbval runs on the CPU even where CUDA exists, and on torch's plain CPU kernels
+# (ATEN_CPU_CAPABILITY=default), not the vectorised ones `make outputs` used: every run checks
+# that the kept conclusions hold on another kernel. `make portability` adds 4 threads.
+NBVAL := $(BIN)/python -m pytest --nbval-lax --nbval-current-env \
+	--nbval-sanitize-with tests/nbval_sanitize.cfg solutions
 
 nbval: $(STAMP)
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg solutions
+	CUDA_VISIBLE_DEVICES="" ATEN_CPU_CAPABILITY=default $(NBVAL)
+
+portability: $(STAMP)
+	CUDA_VISIBLE_DEVICES="" ATEN_CPU_CAPABILITY=default $(NBVAL)
+	CUDA_VISIBLE_DEVICES="" LABCODE_THREADS=4 $(NBVAL)
 
 site: $(STAMP)
 	rm -rf _build/html _build/hidden   # no stale page or file from an earlier build
