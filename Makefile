@@ -43,7 +43,7 @@ book: $(STAMP)
 test: $(STAMP) lint unit students nbval site browser
 
 lint: $(STAMP)
-	$(BIN)/ruff check labcode tests
+	$(BIN)/ruff check labcode tests book/_ext
 
 unit: $(STAMP)
 	$(BIN)/python -m labcode strip --check

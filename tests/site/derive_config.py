@@ -26,6 +26,10 @@ def derive(overrides: list[str]) -> dict:
         for part in parents:
             node = node.setdefault(part, {})
         node[leaf] = yaml.safe_load(raw)
+    # Jupyter Book resolves local extension folders against the config file's own folder.
+    extensions = config.get("sphinx", {}).get("local_extensions") or {}
+    for name, folder in extensions.items():
+        extensions[name] = str(ROOT / folder)
     return config
 
 

@@ -1,0 +1,46 @@
+"""Student self-checks, one module per lab; ``labcode.checks.check_x`` finds each of them.
+
+Each ``check_*`` function calls the student's function on small inputs, tests it against the
+contract stated in the exercise (shapes, dtypes, value ranges, padding, determinism...), and
+prints a short verdict. It never compares with a reference answer and never shows a raw
+traceback: a failing check prints what was expected and a hint. It returns nothing, so that a
+notebook cell shows the verdict alone; a passing verdict starts with ``PASSED`` below.
+"""
+
+from __future__ import annotations
+
+from labcode.checks._common import PASSED
+from labcode.checks.lab01 import check_create_test_dataset, check_create_train_dataset
+from labcode.checks.lab02 import (
+    check_accuracy_and_mae,
+    check_digit_deepsets,
+    check_digit_lstm,
+    check_make_batch,
+    check_masked_deepsets,
+)
+from labcode.checks.lab03 import check_count_params, check_deepset, check_make_data, check_train
+from labcode.checks.lab04 import check_permuted_copies
+from labcode.checks.lab05 import check_exact_sum
+from labcode.checks.lab06 import check_make_pairs
+from labcode.checks.lab07 import check_pool
+from labcode.checks.lab08 import check_aggregate
+
+__all__ = [
+    "PASSED",
+    "check_create_train_dataset",
+    "check_create_test_dataset",
+    "check_digit_deepsets",
+    "check_masked_deepsets",
+    "check_digit_lstm",
+    "check_make_batch",
+    "check_accuracy_and_mae",
+    "check_make_data",
+    "check_deepset",
+    "check_train",
+    "check_count_params",
+    "check_permuted_copies",
+    "check_exact_sum",
+    "check_make_pairs",
+    "check_pool",
+    "check_aggregate",
+]

@@ -1,0 +1,226 @@
+"""Self-checks of Lab 03: the 1/3-vs-1/5 data, the DeepSet, training, parameter counts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from labcode.checks._common import (
+    _Checker,
+    _construct,
+    _is_float32_tensor,
+    _raises_value_error,
+    _run,
+)
+
+
+def check_make_data(make_data: Callable[..., object]) -> None:
+    """Self-check for Lab 03's ``make_data(N)``."""
+    import torch
+
+    def body(c: _Checker) -> None:
+        n = 2000
+        out = make_data(n)
+        c.expect(isinstance(out, tuple) and len(out) == 2,
+                 f"return a tuple (X, y); got {type(out).__name__}.")
+        X, y = out
+        c.expect(isinstance(X, torch.Tensor) and isinstance(y, torch.Tensor),
+                 "X and y should be PyTorch tensors (torch.Tensor), not "
+                 f"{type(X).__name__} and {type(y).__name__}.")
+        c.expect(tuple(X.shape) == (n, 10, 1),
+                 f"X should have shape (N, 10, 1) = {(n, 10, 1)}; got {tuple(X.shape)}.")
+        c.expect(tuple(y.shape) == (n, 1),
+                 f"y should have shape (N, 1) = {(n, 1)}; got {tuple(y.shape)}.")
+        c.expect(_is_float32_tensor(X) and _is_float32_tensor(y),
+                 f"X and y should be float32 tensors (BCELoss wants float labels); got "
+                 f"{X.dtype} and {y.dtype}.")
+        labels = y[:, 0]
+        c.expect(bool(((labels == 0) | (labels == 1)).all()),
+                 "y should hold the class of each instance: 0.0 or 1.0.")
+        c.expect(int(labels.sum()) == n // 2,
+                 f"the data should be exactly balanced: N/2 = {n // 2} instances of class 1; "
+                 f"got {int(labels.sum())}.")
+        x = X[:, :, 0].double()
+        thirds = ((x - 1 / 3).abs() < 1e-6).sum(dim=1)
+        fifths = ((x - 1 / 5).abs() < 1e-6).sum(dim=1)
+        nonzero = (x != 0).sum(dim=1)
+        zero = labels == 0
+        c.expect(bool((thirds[zero] == 3).all() and (nonzero[zero] == 3).all()),
+                 "every class-0 instance should have exactly 3 objects equal to 1/3 and the "
+                 "other 7 equal to 0.")
+        c.expect(bool((fifths[~zero] == 5).all() and (nonzero[~zero] == 5).all()),
+                 "every class-1 instance should have exactly 5 objects equal to 1/5 and the "
+                 "other 5 equal to 0.")
+        per_position = (x != 0).sum(dim=0)
+        mean = float(per_position.float().mean())
+        c.expect(float(per_position.min()) > 0.8 * mean and float(per_position.max()) < 1.2 * mean,
+                 "choose the nonzero objects at random for every instance, each position "
+                 "equally likely; nonzeros per position in your data: "
+                 f"{per_position.tolist()}.")
+        patterns = {tuple(row) for row in (x[zero] != 0).int().tolist()}
+        c.expect(len(patterns) > 50,
+                 "draw a new random subset for every instance; yours repeat the same few "
+                 f"patterns ({len(patterns)} different ones among {int(zero.sum())} instances).")
+        X2, _ = make_data(n)
+        c.expect(not torch.equal(X, X2), "two calls should give two different random draws.")
+        X3, y3 = make_data(2)
+        c.expect(tuple(X3.shape) == (2, 10, 1) and sorted(y3[:, 0].tolist()) == [0.0, 1.0],
+                 "make_data(2) should give one instance of each class.")
+        c.expect(_raises_value_error(make_data, 7),
+                 "make_data(7) cannot be balanced: raise a ValueError that says N must be even.")
+        c.expect(_raises_value_error(make_data, 0),
+                 "make_data(0) should raise a ValueError (N must be at least 2).")
+
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        _run("make_data", make_data, body)
+
+
+def check_deepset(DeepSet: type) -> None:
+    """Self-check for Lab 03's ``DeepSet`` class (built with no arguments)."""
+    import torch
+    from torch import nn
+
+    from labcode.symmetry import invariance_deviation
+
+    def body(c: _Checker) -> None:
+        c.expect(isinstance(DeepSet, type),
+                 "pass the class itself, check_deepset(DeepSet), not an instance DeepSet().")
+        model = _construct(DeepSet)
+        c.expect(isinstance(model, nn.Module),
+                 "DeepSet should subclass torch.nn.Module (and call super().__init__()).")
+        phi, rho = getattr(model, "phi", None), getattr(model, "rho", None)
+        c.expect(isinstance(phi, nn.Module) and isinstance(rho, nn.Module),
+                 "store the element-wise network as self.phi and the set-wide network as "
+                 "self.rho, both nn.Modules (e.g. nn.Sequential).")
+        n_params = sum(p.numel() for p in model.parameters())
+        c.expect(0 < n_params <= 500,
+                 f"keep both networks small (about 5 hidden units a layer); yours has "
+                 f"{n_params} parameters.")
+        x = torch.rand(64, 10, 1) * (torch.rand(64, 10, 1) < 0.4)
+        with torch.no_grad():
+            out = model(x)
+            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else None
+            c.expect(shape == (64, 1) and out.dtype == torch.float32,
+                     "model(X) with X of shape (N, 10, 1) should return a float32 tensor of "
+                     f"shape (N, 1); got {type(out).__name__ if shape is None else shape}"
+                     + ("" if shape is None or shape != (64, 1) else f" of dtype {out.dtype}")
+                     + (": sum over the objects (dim=1), not over the batch (dim=0)."
+                        if shape == (10, 1) else "."))
+            c.expect(bool(((out >= 0) & (out <= 1)).all()),
+                     "the output is a probability: end with a sigmoid (nn.Sigmoid) so it "
+                     "lies in [0, 1].")
+            h = phi(x)
+            c.expect(isinstance(h, torch.Tensor) and h.ndim == 3 and h.shape[:2] == (64, 10),
+                     "self.phi should map each object separately: phi(X) with X of shape "
+                     f"(N, 10, 1) should have shape (N, 10, k); got {tuple(h.shape)}.")
+            alone = torch.cat([phi(x[:, j:j + 1]) for j in range(10)], dim=1)
+            c.expect(torch.allclose(alone, h, atol=1e-6),
+                     "phi should see one object at a time: phi of object j alone should equal "
+                     "phi(X)[:, j]. Apply nn.Linear layers to the last dimension only.")
+            deviation = invariance_deviation(model, x, n_perms=20, seed=0)
+            c.expect(deviation <= 1e-5,
+                     f"the output changes by up to {deviation:.2g} when the objects are "
+                     "reordered: a DeepSet must be permutation invariant. Apply phi to every "
+                     "object and SUM over all of them (dim=1) before rho: no weight per "
+                     "position, no picking one object (x[:, 0]), no recurrent layer.")
+            def matches(pooled: torch.Tensor) -> bool:
+                pooled = rho(pooled)
+                return (torch.allclose(out, pooled, atol=1e-6)
+                        or torch.allclose(out, torch.sigmoid(pooled), atol=1e-6))
+
+            summed = matches(h.sum(dim=1))
+            other = ("" if summed else "mean" if matches(h.mean(dim=1))
+                     else "max" if matches(h.amax(dim=1)) else "")
+            c.expect(summed,
+                     f"you pool with a {other}: this DeepSet SUMS phi over the objects, "
+                     "h.sum(dim=1), then applies rho." if other else
+                     "forward should go in order: phi on every object, sum over the objects "
+                     "(dim=1), then rho on the pooled vector.")
+            other = model(torch.rand(8, 7, 1))
+            c.expect(tuple(other.shape) == (8, 1),
+                     "a DeepSet works for sets of any size: sum over dim=1 instead of assuming "
+                     f"10 objects (a batch of 7-object sets gave shape {tuple(other.shape)}).")
+
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        _run("DeepSet", DeepSet, body)
+
+
+def check_train(train: Callable[..., object]) -> None:
+    """Self-check for Lab 03's ``train(model, steps, ..., progress)`` (200 quick steps)."""
+    import numbers
+
+    import torch
+
+    from labcode.models import mlp
+
+    def body(c: _Checker) -> None:
+        steps = 200
+        model = mlp(hidden=(32, 32))
+        before = [p.detach().clone() for p in model.parameters()]
+        try:
+            out = train(model, steps=steps, progress=False)
+        except TypeError as error:
+            if "progress" not in str(error):
+                raise
+            c.expect(False, "keep the signature train(model, steps=4000, batch_size=200, "
+                            "lr=1e-3, progress=True): the check calls it with progress=False.")
+        c.expect(isinstance(out, tuple) and len(out) == 2,
+                 f"return a tuple (model, history); got {type(out).__name__}.")
+        trained, history = out
+        c.expect(trained is model,
+                 "return the model you were given, trained in place, as the first item.")
+        if isinstance(history, torch.Tensor):
+            history = history.tolist()
+        c.expect(isinstance(history, (list, tuple, np.ndarray)) and len(history) == steps,
+                 f"the history should hold one loss per step: {steps} values for "
+                 f"steps={steps}; got {len(history) if hasattr(history, '__len__') else history}.")
+        c.expect(all(isinstance(v, numbers.Real) for v in history),
+                 "store plain numbers in the history: append loss.item(), not the loss tensor "
+                 "(a tensor keeps its whole computation graph in memory).")
+        c.expect(all(np.isfinite(v) for v in history), "the history holds NaN or infinite losses.")
+        changed = any(not torch.equal(a, b) for a, b in zip(before, model.parameters(),
+                                                            strict=True))
+        c.expect(changed, "the parameters did not change: call optimizer.zero_grad(), "
+                          "loss.backward() and optimizer.step() at every step.")
+        first, last = float(np.mean(history[:40])), float(np.mean(history[-40:]))
+        c.expect(last < first - 0.02,
+                 f"the loss should go down within {steps} steps of Adam (lr=1e-3): mean "
+                 f"{first:.3f} over the first 40 steps, {last:.3f} over the last 40. Draw a "
+                 "fresh batch with make_data every step and use BCELoss.")
+
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        _run("train", train, body)
+
+
+def check_count_params(count_params: Callable[..., object]) -> None:
+    """Self-check for Lab 03's ``count_params(model)``."""
+    import numbers
+
+    from torch import nn
+
+    def body(c: _Checker) -> None:
+        n = count_params(nn.Linear(3, 4))
+        c.expect(isinstance(n, numbers.Integral),
+                 f"return a plain Python int, not {type(n).__name__} (use int(...) if needed).")
+        c.expect(n == 16, f"nn.Linear(3, 4) has 3 x 4 weights + 4 biases = 16 parameters; "
+                          f"got {n}.")
+        net = nn.Sequential(nn.Linear(10, 5), nn.Tanh(), nn.Linear(5, 1))
+        n = count_params(net)
+        c.expect(n == 61, f"count the parameters of every layer: (10 x 5 + 5) + (5 x 1 + 1) = "
+                          f"61 for Linear(10, 5), Tanh, Linear(5, 1); got {n}.")
+        c.expect(count_params(nn.Tanh()) == 0, "a layer without parameters (nn.Tanh) has 0.")
+        shared = nn.Linear(2, 2)
+        n = count_params(nn.Sequential(shared, nn.Tanh(), shared))
+        c.expect(n == 6, "a layer used twice is one set of parameters: count "
+                         f"model.parameters(), which lists it once (expected 6, got {n}).")
+
+    _run("count_params", count_params, body)
+
+
+# --- Lab 02: DeepSets vs LSTM on digit sums ---
+# The model checks build the student's class with small sizes inside torch.random.fork_rng(), so
+# a check does not change the random numbers a notebook draws afterwards.
