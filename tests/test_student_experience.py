@@ -19,7 +19,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from labcode.strip import CODE_BEGIN, CODE_END, STUB
+from labcode.strip import CODE_BEGIN, CODE_END, GUARD_TAG, STUB
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, NOTEBOOKS = ROOT / "solutions", ROOT / "notebooks"
@@ -88,11 +88,13 @@ def printed(cell: nbformat.NotebookNode) -> str:
 
 @pytest.mark.parametrize("name", LABS)
 def test_fill_stubs_gives_back_the_solution_code(name):
-    """Injection is exact: cell by cell, the solution's code without its marker lines."""
+    """Injection is exact: cell by cell, the solution's code without its marker lines (the
+    hidden guard cells, tagged remove-cell, are not in the student notebook)."""
     solution = nbformat.read(SOLUTIONS / name, as_version=4)
     expected = {c.id: "\n".join(ln for ln in c.source.split("\n")
                                 if not (CODE_BEGIN.match(ln) or CODE_END.match(ln)))
-                for c in solution.cells if c.cell_type == "code"}
+                for c in solution.cells if c.cell_type == "code"
+                and GUARD_TAG not in c.metadata.get("tags", [])}
     got = {c.id: c.source for c in solved(name).cells
            if c.cell_type == "code" and c.id in expected}
     assert got == expected
