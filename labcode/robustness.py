@@ -414,8 +414,9 @@ def lab03(seed: int) -> list[Outcome]:
 @lab("04")
 def lab04(seed: int) -> list[Outcome]:
     """Lab 04. Random: model inits and training batches (``seed_everything(seed)``), the digit
-    training set (``seed``), the reorderings (``seed``) and the width sweep's seeds
-    (``4 * seed + range(4)``); the test draws (generators 1, 2, 3 and held-out seed 1) are fixed.
+    training set (``seed``), the reorderings (``seed``) and the width sweep's seeds (MLPs
+    ``4 * seed + range(4)``, the DeepSet reference ``16 * seed + range(16)``); the test draws
+    (generators 1, 2, 3 and held-out seed 1) are fixed.
     """
     seed_everything(seed)
     deepset, _ = train_steps(DeepSetClassifier(), make_data, steps=2000, progress=False)
@@ -441,6 +442,8 @@ def lab04(seed: int) -> list[Outcome]:
                                        seed=seed))
            for n, m in models.items()}
     phi_dev = equivariance_deviation(deepset.phi, X_check, n_perms=100, seed=seed)
+    mlp_logit_dev = invariance_deviation(lambda X: logits_of(mlp32, X), X_check, n_perms=100,
+                                         seed=seed)
 
     # The digit-sum models of Lab 02: a small LSTM and DeepSets.
     X_digits, y_digits = create_train_dataset(n_train=20_000, seed=seed)
@@ -473,7 +476,7 @@ def lab04(seed: int) -> list[Outcome]:
                 "accuracy": _accuracy(model, X_test, y_test)}
 
     sweep_seeds = range(4 * seed, 4 * seed + 4)
-    ds_runs = [run(DeepSetClassifier, s) for s in sweep_seeds]
+    ds_runs = [run(DeepSetClassifier, s) for s in range(16 * seed, 16 * seed + 16)]
     mlp_runs = {w: [run(lambda w=w: mlp(hidden=(w, w)), s) for s in sweep_seeds] for w in widths}
 
     def median_steps(rs: list[dict[str, float]]) -> float:
@@ -492,7 +495,7 @@ def lab04(seed: int) -> list[Outcome]:
     medians = ", ".join(f"{w}: {median_steps(mlp_runs[w]):.0f}" for w in widths)
     detail = f"DeepSet {ds_median:.0f}; MLP {medians}"
     ds_detail = "DeepSet steps " + ", ".join(fmt(r["steps"]) for r in ds_runs)
-    min_ds_acc = min(r["accuracy"] for r in ds_runs)
+    median_ds_acc = float(np.median([r["accuracy"] for r in ds_runs]))
     converged_8 = sum(math.isfinite(r["steps"]) for r in mlp_runs[8])
     ratio_16 = median_steps(mlp_runs[16]) / ds_median
     return [
@@ -507,6 +510,7 @@ def lab04(seed: int) -> list[Outcome]:
                 dev["DeepSet"] <= 1e-6),
         Outcome("MLP invariance deviation > 1e-6 (key result: not invariant)", dev["MLP"],
                 dev["MLP"] > 1e-6),
+        Outcome("MLP logit deviation > 0.1", mlp_logit_dev, mlp_logit_dev > 0.1),
         Outcome("DeepSet phi equivariance deviation <= 1e-6", phi_dev, phi_dev <= 1e-6),
         Outcome("LSTM held-out MAE < 1", mae["LSTM"], mae["LSTM"] < 1),
         Outcome("DeepSets (digits) held-out MAE < 1", mae["DeepSets"], mae["DeepSets"] < 1),
@@ -514,22 +518,20 @@ def lab04(seed: int) -> list[Outcome]:
                 lstm_dev > 0.1),
         Outcome("DeepSets (digits) invariance deviation <= 1e-4", deepsets_dev,
                 deepsets_dev <= 1e-4),
-        Outcome("sweep: DeepSet median steps to loss < 0.05 <= 1000 (key result)", ds_median,
-                ds_median <= 1000, ds_detail),
-        Outcome("sweep: every DeepSet run reaches test accuracy 1.00 (figure: min)", min_ds_acc,
-                round(min_ds_acc, 2) == 1.0, ds_detail),
+        Outcome("sweep: DeepSet median steps (16 seeds) in 600..1200 (key result)", ds_median,
+                600 <= ds_median <= 1200, ds_detail),
+        Outcome("sweep: the median DeepSet run reaches test accuracy >= 0.995", median_ds_acc,
+                median_ds_acc >= 0.995, ds_detail),
         Outcome("sweep: smaller MLPs slower, larger as fast or faster (figure: 1st fast)",
                 match, slower == widths[:len(slower)], detail),
         Outcome("sweep: the 8x8 MLP never reaches loss < 0.05 (figure: runs that do)",
                 converged_8, converged_8 == 0),
-        Outcome("sweep: the 16x16 MLP needs > 1.5x the DeepSet's steps (figure: ratio)",
-                ratio_16, ratio_16 > 1.5, detail),
-        Outcome("sweep: MLP width matching DeepSet speed is 48x48 (key result)", match,
-                match == 48, detail),
-        Outcome("sweep: an MLP needs ~30x the DeepSet's parameters (rounds to 30)", crossing,
-                crossing is not None and round(crossing, -1) == 30, detail),
-        Outcome("sweep: ... the same order of magnitude (10x..100x)", crossing,
-                crossing is not None and 10 <= crossing <= 100, detail),
+        Outcome("sweep: the 16x16 MLP needs > 1.2x the DeepSet's steps (figure: ratio)",
+                ratio_16, ratio_16 > 1.2, detail),
+        Outcome("sweep: smallest MLP as fast is 24x24, 32x32 or 48x48 (key result)", match,
+                match in (24, 32, 48), detail),
+        Outcome("sweep: interpolated break-even 10x..25x the DeepSet's parameters", crossing,
+                crossing is not None and 10 <= crossing <= 25, detail),
     ]
 
 
@@ -584,15 +586,21 @@ def _pooled_spread(model: nn.Module, X: torch.Tensor) -> float:
     return float(p.max() - p.min())
 
 
-def _switches_on_data(phi: nn.Module) -> bool:
-    """The notebook's ``switches_on_data``: does a ReLU unit of phi switch among 0, 1/5, 1/3?"""
-    h, switched = torch.tensor([[0.0], [1 / 5], [1 / 3]]), False
+def _switch_is_lost(phi: nn.Module) -> bool:
+    """Among the inputs 0, 1/5, 1/3 no second-layer unit of phi switches on or off, and a
+    first-layer unit switches only if every second-layer unit is off at all three."""
+    inputs = torch.tensor([[0.0], [1 / 5], [1 / 3]])
     with torch.no_grad():
-        for layer in phi:
-            h = layer(h)
-            if isinstance(layer, nn.ReLU):
-                switched |= bool(((h > 0) != (h[:1] > 0)).any())
-    return switched
+        on1, on2 = phi[:2](inputs) > 0, phi[:4](inputs) > 0
+    return bool((on2 == on2[:1]).all()) and (bool((on1 == on1[:1]).all()) or not on2.any())
+
+
+def _class_grad_gap(phi: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
+    """Largest |ds/dtheta (class 0) - ds/dtheta (class 1)| for one instance of each class."""
+    pair = torch.cat([X[y[:, 0] == c][:1] for c in (0, 1)])
+    params = list(phi.parameters())
+    ds = [torch.autograd.grad(phi(pair[c:c + 1]).sum(), params) for c in (0, 1)]
+    return max(float((a - b).abs().max()) for a, b in zip(*ds, strict=True))
 
 
 @lab("05")
@@ -617,7 +625,7 @@ def lab05(seed: int) -> list[Outcome]:
         loss_affine = float(nn.functional.binary_cross_entropy(out, y_test))
     out_spread = float(out.max() - out.min())
     ln2_gap = abs(float(np.mean(affine_history[-50:])) - math.log(2))
-    tanh_start = max(abs(h - math.log(2)) for h in tanh_history[:20])
+    tanh_start = max(abs(h - math.log(2)) for h in tanh_history[5:25])
     sep_affine, sep_tanh = _separation(affine_model.phi), _separation(tanh_model.phi)
     affine_spread = _pooled_spread(affine_model, X_test)
     class_spread, gap = {}, {}
@@ -634,8 +642,7 @@ def lab05(seed: int) -> list[Outcome]:
         model, history = fit(DeepSetClassifier(activation="relu", phi_hidden=3), steps=1000)
         relu_runs.append({"model": model, "accuracy": _accuracy(model, X_test, y_test),
                           "loss": float(np.mean(history[-50:])),
-                          "separation": _separation(model.phi),
-                          "switches": _switches_on_data(model.phi)})
+                          "separation": _separation(model.phi)})
     successes = [r for r in relu_runs if r["accuracy"] >= 0.99]
     failures = [r for r in relu_runs if r["accuracy"] < 0.99]
     relu_detail = "inits " + ", ".join(
@@ -644,7 +651,10 @@ def lab05(seed: int) -> list[Outcome]:
     stuck_gap = max((abs(r["loss"] - math.log(2)) for r in failures), default=0.0)
     stuck = all(abs(r["loss"] - math.log(2)) < 1e-3
                 and _pooled_spread(r["model"], X_test) < 1e-4
-                and abs(r["separation"]) < 1e-4 and not r["switches"] for r in failures)
+                and abs(r["separation"]) < 1e-4 for r in failures)
+    lost = all(_switch_is_lost(r["model"].phi) for r in failures)
+    class_gap = max((_class_grad_gap(r["model"].phi, X_test, y_test) for r in failures),
+                    default=0.0)
     g = torch.Generator().manual_seed(0)
     grad, near_spread = 0.0, 0.0
     for r in failures:
@@ -696,19 +706,23 @@ def lab05(seed: int) -> list[Outcome]:
                 and affine_spread < 1e-4),
         Outcome("affine phi: |separation| < 1e-5", abs(sep_affine), abs(sep_affine) < 1e-5),
         Outcome("tanh phi: |separation| > 0.1", abs(sep_tanh), abs(sep_tanh) > 0.1),
-        Outcome("tanh: first 20 steps within 0.01 of ln 2 (figure: max gap)", tanh_start,
+        Outcome("tanh: steps 5..24 within 0.01 of ln 2 (figure: max gap)", tanh_start,
                 tanh_start < 0.01),
         Outcome("ReLU phi (3 units), 16 inits: some succeed, some fail (figure: successes)",
                 len(successes), 0 < len(successes) < len(relu_runs), relu_detail),
-        Outcome("ReLU failures: loss ln 2, one pooled value, no unit switches (max loss gap)",
+        Outcome("ReLU failures: loss ln 2, one pooled value, separation 0 (max loss gap)",
                 stuck_gap, stuck, relu_detail),
+        Outcome("ReLU failures: no unit switches among the data, or the switch is lost", None,
+                lost, relu_detail),
+        Outcome("ReLU failures: ds/dtheta the same for both classes (figure: max gap)",
+                class_gap, class_gap < 1e-4),
         Outcome("ReLU failures: every gradient < 1e-4 (figure: max |gradient|)", grad,
                 grad < 1e-4),
         Outcome("ReLU failures: params +- 1e-3 still pool together (figure: max spread)",
                 near_spread, near_spread < 1e-4),
-        Outcome("ReLU successes: |separation| > 0.1, a unit switches (figure: min)",
+        Outcome("ReLU successes: |separation| > 0.1 (figure: min)",
                 min((abs(r["separation"]) for r in successes), default=None),
-                all(abs(r["separation"]) > 0.1 and r["switches"] for r in successes)),
+                all(abs(r["separation"]) > 0.1 for r in successes)),
         Outcome("hand-set sum DeepSet exact up to 1,000 elements (figure: max error)",
                 sum_error, sum_error == 0),
         Outcome("hand-set Lab 02 DeepSets error < 0.01 up to 1,000 (figure: max error)",
@@ -823,9 +837,9 @@ def lab06(seed: int) -> list[Outcome]:
                 relu_margin, relu_margin > 1),
         Outcome("figure: every logit curve has period 180 degrees (figure: max gap)", period,
                 period < 1e-3),
-        Outcome("same element sum: only linear/affine phi pool X1, X2 alike (min gap)",
+        Outcome("same element sum: only linear/affine phi pool X1, X2 alike (gap > 1e-3, min)",
                 min(diff[k] for k in nonlinear),
-                all(diff[k] < 1e-5 for k in affine) and all(diff[k] > 1e-2 for k in nonlinear)),
+                all(diff[k] < 1e-5 for k in affine) and all(diff[k] > 1e-3 for k in nonlinear)),
     ]
 
 
@@ -839,78 +853,88 @@ _TASKS = {
     "count": lambda X: (X != 0).sum(1),
 }
 _POOLINGS = ["sum", "mean", "max", "attention"]
-_TEST_CARDS = [5, 10, 20, 50]
-#: The verdict tables the page prints (rows: tasks, columns: sum, mean, max, attention).
-_PAGE_VERDICTS = {
-    10: {"sum": "yes no no no", "max": "no no yes yes", "mean": "partly yes partly yes",
-         "count": "yes no no no"},
-    50: {"sum": "yes no no no", "max": "no no yes yes", "mean": "no yes partly yes",
-         "count": "yes no no no"},
-}
+_TOP = 50  # the numbers are 1.._TOP
+_GROUPS = {"1-10": range(1, 11), "41-50": range(41, 51)}
+#: The cells the page says are learned: (task, pooling).
+_SOLVED = {("sum", "sum"), ("count", "sum"), ("mean", "mean"), ("max", "max"),
+           ("max", "attention"), ("mean", "attention")}
 
 
-def _verdict(a: float) -> str:
-    return "yes" if a >= 0.95 else "no" if a <= 0.5 else "partly"
+def _test_sets(sizes: range, seed: int = 1) -> np.ndarray:
+    """The notebook's ``test_sets``: 500 sets of each size, left-padded to the largest."""
+    parts, _ = create_test_dataset(n_per_card=500, cardinalities=sizes, max_digit=_TOP,
+                                   seed=seed)
+    width = max(sizes)
+    return np.concatenate([np.pad(X, ((0, 0), (width - X.shape[1], 0))) for X in parts])
+
+
+def _best_constant(y: np.ndarray) -> float:
+    """The notebook's ``best_constant``: the most ``y`` in one window (c - 0.5, c + 0.5)."""
+    y = np.sort(y)
+    return float((np.searchsorted(y, y + 1.0) - np.arange(len(y))).max() / len(y))
 
 
 @lab("07")
 def lab07(seed: int) -> list[Outcome]:
     """Lab 07. Random: the training sets (``seed``), model inits (``seed``) and training order
-    (``train(seed=seed)``); the test sets are fixed (seed 1).
+    (``train(seed=seed)``); the test sets are fixed (seed 1), so the best constants are too.
     """
     seed_everything(seed)
-    X_train, _ = create_train_dataset(n_train=30_000, seed=seed)
-    X_test, _ = create_test_dataset(n_per_card=1_000, cardinalities=_TEST_CARDS, seed=1)
+    X_train, _ = create_train_dataset(n_train=30_000, max_digit=_TOP, seed=seed)
+    X_test = {group: _test_sets(sizes) for group, sizes in _GROUPS.items()}
 
-    def fit(pooling: str, task: str) -> list[float]:
+    def fit(pooling: str, task: str) -> dict[str, float]:
         torch.manual_seed(seed)
-        model = PooledSetModel(pooling, n_tokens=11, hidden=32)
+        model = PooledSetModel(pooling, n_tokens=_TOP + 1, hidden=32, pma_feedforward=False)
         train(model, X_train, _TASKS[task](X_train).astype(np.float32), epochs=3,
-              batch_size=128, lr=1e-2, seed=seed, progress=False)
+              batch_size=128, lr=1.5e-2, final_lr=1e-3, seed=seed, progress=False)
+        acc = {}
         with torch.no_grad():
-            errors = [model(torch.from_numpy(X))
-                      - torch.from_numpy(_TASKS[task](X).astype(np.float32)) for X in X_test]
-        return [float((e.abs() < 0.5).float().mean()) for e in errors]
+            for group, X in X_test.items():
+                error = model(torch.from_numpy(X)).numpy() - _TASKS[task](X)
+                acc[group] = float((np.abs(error) < 0.5).mean())
+        return acc
 
     acc = {(task, p): fit(p, task) for task in _TASKS for p in _POOLINGS}
-    j50 = _TEST_CARDS.index(50)
-    flips = []
-    for card, page in _PAGE_VERDICTS.items():
-        j = _TEST_CARDS.index(card)
-        for task, line in page.items():
-            for p, expected in zip(_POOLINGS, line.split(), strict=True):
-                got = _verdict(acc[task, p][j])
-                if got != expected:
-                    flips.append(f"{task}/{p}@{card}: {got} ({acc[task, p][j]:.2f})")
+    const = {(task, g): _best_constant(_TASKS[task](X)) for task in _TASKS
+             for g, X in X_test.items()}
+    others = [(t, p) for t in _TASKS for p in _POOLINGS if (t, p) not in _SOLVED]
+    solved_out = min(acc[c]["41-50"] for c in _SOLVED)
+    solved_in = min(acc[c]["1-10"] for c in _SOLVED - {("max", "max")})
+    max_in = acc["max", "max"]["1-10"]
+    others_out = max(acc[c]["41-50"] for c in others)
+    above_const = max(acc[t, p]["41-50"] - const[t, "41-50"] for t, p in others)
+    others_in = max(acc[c]["1-10"] for c in others)
+    missed = max(acc[t, p]["41-50"] for t in ("sum", "count")
+                 for p in ("mean", "max", "attention"))
 
     torch.manual_seed(seed)
     once, thrice = torch.tensor([[3, 7, 0, 0, 0, 0]]), torch.tensor([[3, 7, 3, 7, 3, 7]])
     repeat = {}
     for p in _POOLINGS:
-        model = PooledSetModel(p, n_tokens=11, hidden=32)
+        model = PooledSetModel(p, n_tokens=_TOP + 1, hidden=32, pma_feedforward=False)
         with torch.no_grad():
             repeat[p] = float((model.encode(once) - model.encode(thrice)).abs().max())
-    count_others = max(acc["count", p][j50] for p in ("mean", "max", "attention"))
-    att = min(acc["max", "attention"][j50], acc["mean", "attention"][j50])
     return [
-        Outcome("sum pooling, sum task, acc at 50 >= 0.95", acc["sum", "sum"][j50],
-                acc["sum", "sum"][j50] >= 0.95),
-        Outcome("sum pooling, count task, acc at 50 >= 0.95", acc["count", "sum"][j50],
-                acc["count", "sum"][j50] >= 0.95),
-        Outcome("mean pooling, mean task, acc at 50 >= 0.95", acc["mean", "mean"][j50],
-                acc["mean", "mean"][j50] >= 0.95),
-        Outcome("max pooling, max task, acc at 50 >= 0.95", acc["max", "max"][j50],
-                acc["max", "max"][j50] >= 0.95),
-        Outcome("mean/max/attention on count, acc at 50 <= 0.5 (figure: max)", count_others,
-                count_others <= 0.5),
-        Outcome("attention pooling, max and mean tasks, acc at 50 >= 0.95 (figure: min)", att,
-                att >= 0.95),
-        Outcome("verdict tables (M = 10, 50) as on the page (figure: cells differing)",
-                len(flips), not flips, "; ".join(flips)),
+        Outcome("learned cells (table), acc at 41-50 >= 0.95 (figure: min)", solved_out,
+                solved_out >= 0.95),
+        Outcome("learned cells but max/max, acc at 1-10 >= 0.95 (figure: min)", solved_in,
+                solved_in >= 0.95),
+        Outcome("max pooling, max task, acc at 1-10 >= 0.9", max_in, max_in >= 0.9),
+        Outcome("every other cell, acc at 41-50 <= 0.1 (figure: max)", others_out,
+                others_out <= 0.1),
+        Outcome("every other cell at 41-50 <= best constant + 0.05 (figure: max excess)",
+                above_const, above_const <= 0.05),
+        Outcome("every other cell, acc at 1-10 <= 0.75 (figure: max)", others_in,
+                others_in <= 0.75),
+        Outcome("best constant <= 0.65 everywhere (figure: max)", max(const.values()),
+                max(const.values()) <= 0.65),
+        Outcome("key result: mean/max/attention on sum and count at 41-50 rounds to 0.0",
+                missed, round(missed, 1) == 0.0),
         Outcome("repeating every element changes only the sum pooling (figure: max other)",
                 max(repeat[p] for p in ("mean", "max", "attention")),
-                repeat["sum"] > 1e-6 and all(repeat[p] <= 1e-6
-                                              for p in ("mean", "max", "attention"))),
+                repeat["sum"] > 0.1 and all(repeat[p] < 1e-5
+                                             for p in ("mean", "max", "attention"))),
     ]
 
 
