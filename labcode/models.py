@@ -234,15 +234,18 @@ class PooledSetModel(nn.Module):
     ``mean``, ``max`` (padding ignored), ``attention`` (:class:`~labcode.pooling.PMA`) or
     ``slots`` (:class:`~labcode.pooling.SlotSetEncoder`, divided by the number of elements).
     ``rho``: Linear + ReLU, Linear to ``out_features``.
+    ``pma_feedforward=False`` (attention only) builds the PMA without its feed-forward block,
+    so that the attention pooling, like the others, is followed by ``rho`` alone.
     """
 
     POOLINGS = ("sum", "mean", "max", "attention", "slots")
 
     def __init__(self, pooling: str = "sum", *, n_tokens: int | None = None,
                  in_features: int | None = None, hidden: int = 32, out_features: int = 1,
-                 num_slots: int = 4, rho_hidden: int = 0):
+                 num_slots: int = 4, rho_hidden: int = 0, pma_feedforward: bool = True):
         super().__init__()
         check_choice("pooling", pooling, self.POOLINGS)
+        pma_feedforward = check_bool("pma_feedforward", pma_feedforward)
         if (n_tokens is None) == (in_features is None):
             raise ValueError("give exactly one of n_tokens (digit sets) or in_features (real sets)")
         hidden = check_int("hidden", hidden, 1)
@@ -255,7 +258,8 @@ class PooledSetModel(nn.Module):
                                      nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU())
         width = hidden
         if pooling == "attention":
-            self.pma = PMA(hidden, num_heads=1, num_seeds=1)
+            self.pma = PMA(hidden, num_heads=1, num_seeds=1,
+                           feedforward=pma_feedforward)
         elif pooling == "slots":
             self.sse = SlotSetEncoder(hidden, num_slots, hidden, hidden, hidden)
             width = num_slots * hidden

@@ -16,7 +16,7 @@ import math
 import torch
 from torch import nn
 
-from labcode._validate import check_choice, check_int
+from labcode._validate import check_bool, check_choice, check_int
 
 POOLINGS: tuple[str, ...] = ("sum", "mean", "max")
 
@@ -77,9 +77,14 @@ class PMA(nn.Module):
     ``PMA(h) = H + rFF(H)`` with ``H = S + MultiheadAttention(S, h, h)``, as in the Set
     Transformer (without layer norm). The softmax over elements makes it a learned weighted
     *average*: permutation invariant, but blind to how many elements there are.
+
+    ``feedforward=False`` drops the ``rFF`` block: ``PMA(h) = H``, an affine function of the
+    attention-weighted average of ``h`` (per head), like a sum, mean or max pooling followed
+    by nothing nonlinear.
     """
 
-    def __init__(self, dim: int, num_heads: int = 1, num_seeds: int = 1):
+    def __init__(self, dim: int, num_heads: int = 1, num_seeds: int = 1, *,
+                 feedforward: bool = True):
         super().__init__()
         self.dim = check_int("dim", dim, 1)
         check_int("num_heads", num_heads, 1)
@@ -88,7 +93,10 @@ class PMA(nn.Module):
             raise ValueError(f"dim ({dim}) must be divisible by num_heads ({num_heads})")
         self.seeds = nn.Parameter(torch.randn(1, num_seeds, dim) / math.sqrt(dim))
         self.attention = nn.MultiheadAttention(dim, num_heads, batch_first=True)
-        self.feedforward = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, dim))
+        self.feedforward: nn.Module | None = None
+        if check_bool("feedforward", feedforward):
+            self.feedforward = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(),
+                                             nn.Linear(dim, dim))
 
     def forward(self, h: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """``(batch, n, dim)`` -> ``(batch, num_seeds * dim)``."""
@@ -100,7 +108,8 @@ class PMA(nn.Module):
         padding = None if mask is None else ~mask
         attended, _ = self.attention(seeds, h, h, key_padding_mask=padding, need_weights=False)
         out = seeds + attended
-        out = out + self.feedforward(out)
+        if self.feedforward is not None:
+            out = out + self.feedforward(out)
         return out.reshape(h.shape[0], self.num_seeds * self.dim)
 
 
