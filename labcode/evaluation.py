@@ -22,18 +22,14 @@ def deepsets_param_count(input_dim: int = 11, embedding_dim: int = 128,
                          hidden_dim: int = 64) -> int:
     """Parameters of ``DeepSets``: embedding ``input_dim*h1``, Linear ``h1*h2+h2``, Linear
     ``h2+1``."""
-    n, h1, h2 = (check_int(k, v, 1) for k, v in (("input_dim", input_dim),
-                                                 ("embedding_dim", embedding_dim),
-                                                 ("hidden_dim", hidden_dim)))
+    n, h1, h2 = input_dim, embedding_dim, hidden_dim
     return n * h1 + (h1 * h2 + h2) + (h2 + 1)
 
 
 def lstm_param_count(input_dim: int = 11, embedding_dim: int = 128, hidden_dim: int = 64) -> int:
     """Parameters of ``LSTMBaseline``: embedding ``input_dim*h1``; LSTM: 4 gates, each with
     ``h1*h2 + h2*h2`` weights and two biases of ``h2``; Linear ``h2+1``."""
-    n, h1, h2 = (check_int(k, v, 1) for k, v in (("input_dim", input_dim),
-                                                 ("embedding_dim", embedding_dim),
-                                                 ("hidden_dim", hidden_dim)))
+    n, h1, h2 = input_dim, embedding_dim, hidden_dim
     return n * h1 + 4 * (h1 * h2 + h2 * h2 + 2 * h2) + (h2 + 1)
 
 

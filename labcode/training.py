@@ -3,6 +3,11 @@
 ``train`` runs Adam on the L1 loss (seed Lab 8, Task 5) with a tqdm progress bar and returns a
 ``History``. ``save_checkpoint`` / ``load_checkpoint`` write and read a model's parameters
 (``torch.load(..., weights_only=True)``) and refuse a checkpoint of another architecture.
+
+Only what students write is checked, with a message that says what was expected: the model (an
+``nn.Module`` with parameters), what their batch function or ``draw`` and their model return on
+the first batch, and the checkpoint files they load. The settings (epochs, rates, sizes, seeds)
+come from the notebooks and are used as given.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from labcode._validate import as_array, call_model, check_bool, check_int, check_real, check_seed
+from labcode._validate import as_array, call_model
 
 #: Where the labs write their checkpoints (git-ignored), relative to the notebook's folder.
 CHECKPOINT_DIR = Path("checkpoints")
@@ -36,39 +41,10 @@ BatchFn = Callable[[np.ndarray, np.ndarray, np.ndarray, torch.device],
                    tuple[torch.Tensor, torch.Tensor]]
 
 
-def as_device(device: object) -> torch.device:
-    """``device`` (a ``torch.device`` or a string such as "cpu") as a usable ``torch.device``."""
-    if not isinstance(device, (str, torch.device)):
-        raise TypeError(f"device must be a torch.device or a string such as 'cpu', "
-                        f"got {type(device).__name__}")
-    try:
-        device = torch.device(device)
-    except RuntimeError as error:
-        raise ValueError(f"unknown device {device!r}: {error}") from None
-    if device.type == "cuda" and (not torch.cuda.is_available()
-                                  or (device.index or 0) >= torch.cuda.device_count()):
-        raise ValueError(f"device {str(device)!r} is not available on this machine; "
-                         "use labcode.get_device()")
-    return device
-
-
 def make_batch(X: np.ndarray, y: np.ndarray, idx: np.ndarray,
                device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
     """The rows ``idx`` of ``(X, y)`` as tensors on ``device``: int64 ``(b, set size)``, float32
-    ``(b,)``."""
-    X, y = _check_training_data(X, y, allow_empty=True)
-    idx = np.asarray(idx) if isinstance(idx, (np.ndarray, list, tuple, range)) else idx
-    if not isinstance(idx, np.ndarray) or not (np.issubdtype(idx.dtype, np.integer)
-                                               or idx.size == 0):
-        raise TypeError(f"idx must be an array of row indices (integers), got "
-                        f"{getattr(idx, 'dtype', type(idx).__name__)}")
-    if idx.ndim != 1:
-        raise ValueError(f"idx must be a 1-D array of row indices, got shape {idx.shape}")
-    idx = idx.astype(np.int64)
-    if idx.size and not (-len(X) <= idx.min() and idx.max() < len(X)):
-        raise ValueError(f"idx must hold row indices of X, in 0..{len(X) - 1}; found values "
-                         f"from {idx.min()} to {idx.max()}")
-    device = as_device(device)
+    ``(b,)``. ``train``'s default ``batch_fn`` (Lab 02 has students write their own)."""
     x_batch = torch.as_tensor(X[idx], dtype=torch.long, device=device)
     y_batch = torch.as_tensor(y[idx], dtype=torch.float32, device=device)
     return x_batch, y_batch
@@ -84,21 +60,95 @@ class History:
     seconds: float = 0.0
 
 
-def _check_training_data(X: object, y: object,
-                         allow_empty: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    if not isinstance(X, np.ndarray) or not isinstance(y, np.ndarray):
-        raise TypeError(f"X and y must be NumPy arrays, got {type(X).__name__} and "
-                        f"{type(y).__name__}")
-    if X.ndim != 2 or not np.issubdtype(X.dtype, np.integer):
-        raise ValueError(f"X must be a 2-D integer array (n_sets, set size), got shape {X.shape} "
-                         f"and dtype {X.dtype}")
-    if y.shape != (len(X),):
-        raise ValueError(f"y must have shape ({len(X)},), one target per row of X; got {y.shape}")
-    if not (np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.bool_)):
-        raise TypeError(f"y must hold numbers (the targets), got dtype {y.dtype}")
-    if len(X) == 0 and not allow_empty:
-        raise ValueError("X must hold at least one set")
-    return X, y
+def train(
+    model: nn.Module,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int = 3,
+    batch_size: int = 64,
+    lr: float = 1e-3,
+    final_lr: float | None = None,
+    batch_fn: BatchFn = make_batch,
+    seed: int | None = 0,
+    progress: bool = True,
+    desc: str = "training",
+) -> History:
+    """Train ``model`` in place with Adam on the L1 loss, over shuffled mini-batches.
+
+    ``X`` holds padded digit rows (an int array ``(n_sets, set size)``) and ``y`` their targets.
+    Each epoch visits every row of ``X`` once, in an order drawn from ``seed``. With
+    ``final_lr`` set, the last epoch uses that learning rate (``lr`` before it). ``batch_fn``
+    turns ``(X, y, row indices, device)`` into ``(x_batch, y_batch)`` tensors on the device of
+    the model's parameters. A progress bar titled ``desc`` shows while training runs and
+    disappears at the end (``progress=False`` hides it altogether).
+    """
+    params = _parameters(model)
+    device = params[0].device
+    optimizer = torch.optim.Adam(params, lr=lr)
+    loss_fn = nn.L1Loss()
+    rng = np.random.default_rng(seed)
+    n_batches = -(-len(X) // batch_size)  # the last one may be smaller
+    history = History(batches_per_epoch=n_batches)
+    bar = tqdm(total=epochs * n_batches, desc=desc, leave=False, disable=not progress,
+               mininterval=0.5)
+    start = time.perf_counter()
+    model.train()
+    for epoch in range(epochs):
+        if final_lr is not None and epoch == epochs - 1:
+            for group in optimizer.param_groups:
+                group["lr"] = final_lr
+        order = rng.permutation(len(X))  # shuffled every epoch
+        total = 0.0
+        for b in range(n_batches):
+            idx = order[b * batch_size:(b + 1) * batch_size]
+            if epoch == b == 0:  # the first batch: check what batch_fn and the model return
+                x_batch, y_batch, pred = _first_batch(model, batch_fn, X, y, idx, device)
+            else:
+                x_batch, y_batch = batch_fn(X, y, idx, device)
+                pred = model(x_batch)
+            loss = loss_fn(pred, y_batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history.batch_losses.append(loss.item())
+            total += history.batch_losses[-1] * len(idx)
+            bar.update(1)
+            if b % 100 == 0:
+                bar.set_postfix(epoch=f"{epoch + 1}/{epochs}",
+                                loss=f"{history.batch_losses[-1]:.3f}", refresh=False)
+        history.epoch_losses.append(total / len(X))
+    bar.close()
+    model.eval()
+    history.seconds = time.perf_counter() - start
+    return history
+
+
+def _check_module(model: object) -> None:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+
+
+def _parameters(model: object) -> list[nn.Parameter]:
+    """The parameters of ``model``, which must be an ``nn.Module`` that has some."""
+    _check_module(model)
+    params = list(model.parameters())
+    if not params:
+        raise ValueError("model has no parameters to train")
+    return params
+
+
+def _first_batch(model: nn.Module, batch_fn: BatchFn, X: np.ndarray, y: np.ndarray,
+                 idx: np.ndarray, device: torch.device,
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``x_batch, y_batch = batch_fn(...)`` and ``model(x_batch)``, each checked: what
+    ``train`` computes for the first mini-batch."""
+    batch = batch_fn(X, y, idx, device)
+    _check_batch(batch, len(idx), X.shape[1], device)
+    x_batch, y_batch = batch
+    pred = call_model(model, x_batch, "a LongTensor batch of digits")
+    _check_output(pred, y_batch)
+    return x_batch, y_batch, pred
 
 
 def _check_batch(out: object, n: int, width: int, device: torch.device) -> None:
@@ -130,97 +180,10 @@ def _check_output(pred: object, target: torch.Tensor) -> None:
                          "per set")
 
 
-def train(
-    model: nn.Module,
-    X: np.ndarray,
-    y: np.ndarray,
-    *,
-    epochs: int = 3,
-    batch_size: int = 64,
-    lr: float = 1e-3,
-    final_lr: float | None = None,
-    batch_fn: BatchFn = make_batch,
-    seed: int | None = 0,
-    progress: bool = True,
-    desc: str = "training",
-) -> History:
-    """Train ``model`` in place with Adam on the L1 loss, over shuffled mini-batches.
-
-    Each epoch visits every row of ``X`` once, in an order drawn from ``seed``. With
-    ``final_lr`` set, the last epoch uses that learning rate (``lr`` before it). ``batch_fn``
-    turns ``(X, y, row indices, device)`` into ``(x_batch, y_batch)`` tensors on the device of
-    the model's parameters. A progress bar shows while training runs and disappears at the end
-    (``progress=False`` hides it altogether).
-    """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    X, y = _check_training_data(X, y)
-    epochs = check_int("epochs", epochs, 1)
-    batch_size = check_int("batch_size", batch_size, 1)
-    lr = check_real("lr", lr, positive=True)
-    if final_lr is not None:
-        final_lr = check_real("final_lr", final_lr, positive=True)
-    progress = check_bool("progress", progress)
-    if not callable(batch_fn):
-        raise TypeError(f"batch_fn must be a function, got {type(batch_fn).__name__}")
-    params = list(model.parameters())
-    if not params:
-        raise ValueError("model has no parameters to train")
-    device = params[0].device
-    rng = np.random.default_rng(check_seed(seed))
-
-    optimizer = torch.optim.Adam(params, lr=lr)
-    loss_fn = nn.L1Loss()
-    n_batches = -(-len(X) // batch_size)
-    history = History(batches_per_epoch=n_batches)
-    start = time.perf_counter()
-    model.train()
-    bar = tqdm(total=epochs * n_batches, desc=desc, leave=False, disable=not progress,
-               mininterval=0.5)
-    for epoch in range(epochs):
-        rate = final_lr if (final_lr is not None and epoch == epochs - 1) else lr
-        for group in optimizer.param_groups:
-            group["lr"] = rate
-        order = rng.permutation(len(X))
-        total = 0.0
-        for b in range(n_batches):
-            idx = order[b * batch_size:(b + 1) * batch_size]
-            batch = batch_fn(X, y, idx, device)
-            first = epoch == 0 and b == 0
-            if first:
-                _check_batch(batch, len(idx), X.shape[1], device)
-            x_batch, y_batch = batch
-            optimizer.zero_grad()
-            pred = call_model(model, x_batch, "a LongTensor batch of digits") if first \
-                else model(x_batch)
-            if first:
-                _check_output(pred, y_batch)
-            loss = loss_fn(pred, y_batch)
-            loss.backward()
-            optimizer.step()
-            value = loss.item()
-            history.batch_losses.append(value)
-            total += value * len(idx)
-            bar.update(1)
-            if b % 100 == 0:
-                bar.set_postfix(epoch=f"{epoch + 1}/{epochs}", loss=f"{value:.3f}", refresh=False)
-        history.epoch_losses.append(total / len(X))
-    bar.close()
-    model.eval()
-    history.seconds = time.perf_counter() - start
-    return history
-
-
 def save_checkpoint(model: nn.Module, path: str | Path) -> Path:
     """Write ``model``'s parameters (on the CPU) and its class name to ``path``; return it."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(path, (str, Path)):
-        raise TypeError(f"path must be a str or a pathlib.Path, got {type(path).__name__}")
+    _check_module(model)
     path = Path(path)
-    if path.is_dir() or not path.name:
-        raise ValueError(f"{path} is a folder: give the checkpoint a file name, e.g. "
-                         f"{path / 'model.pt'}")
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     torch.save({"architecture": type(model).__name__, "state_dict": state}, path)
@@ -230,16 +193,12 @@ def save_checkpoint(model: nn.Module, path: str | Path) -> Path:
 def load_checkpoint(model: nn.Module, path: str | Path) -> nn.Module:
     """Load the parameters saved in ``path`` into ``model`` (in place) and return the model.
 
-    Raises ``FileNotFoundError`` if there is no such file and ``ValueError`` if the checkpoint
-    was saved from another architecture or with other layer sizes.
+    Raises ``FileNotFoundError`` if there is no such file and ``ValueError`` if the file is not
+    a checkpoint written by ``save_checkpoint`` (it never unpickles anything but tensors and
+    plain containers) or was saved from another architecture or with other layer sizes.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(path, (str, Path)):
-        raise TypeError(f"path must be a str or a pathlib.Path, got {type(path).__name__}")
+    _check_module(model)
     path = Path(path)
-    if path.is_dir():
-        raise ValueError(f"{path} is a folder: give the checkpoint's file name")
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}: train the model and save it first")
     try:
@@ -287,7 +246,7 @@ def train_steps(
     steps: int = 4000,
     batch_size: int = 200,
     lr: float = 1e-3,
-    loss_fn: nn.Module | None = None,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
     desc: str | None = None,
     progress: bool = True,
     stop_below: float | None = None,
@@ -296,25 +255,11 @@ def train_steps(
 
     ``loss_fn`` defaults to binary cross-entropy (``nn.BCELoss``, for models that output
     probabilities). With ``stop_below``, training stops as soon as the running mean of the last
-    ``CONVERGENCE_WINDOW`` losses falls below it. Returns ``(model, history)``: the model,
-    trained in place, and the loss of every step.
+    ``CONVERGENCE_WINDOW`` losses falls below it. The progress bar is titled ``desc`` (the
+    model's class name by default). Returns ``(model, history)``: the model, trained in place,
+    and the loss of every step.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not callable(draw):
-        raise TypeError(f"draw must be a function n -> (X, y), got {type(draw).__name__}")
-    steps = check_int("steps", steps, 1)
-    batch_size = check_int("batch_size", batch_size, 1)
-    lr = check_real("lr", lr, positive=True)
-    if stop_below is not None:
-        stop_below = check_real("stop_below", stop_below, positive=True)
-    if loss_fn is not None and not callable(loss_fn):
-        raise TypeError(f"loss_fn must be a loss function (e.g. nn.BCELoss()) or None, "
-                        f"got {type(loss_fn).__name__}")
-    progress = check_bool("progress", progress)
-    if not list(model.parameters()):
-        raise ValueError("model has no parameters to train")
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = torch.optim.Adam(_parameters(model), lr=lr)
     bce = loss_fn is None
     loss_fn = nn.BCELoss() if bce else loss_fn
     history: list[float] = []
@@ -322,23 +267,12 @@ def train_steps(
     model.train()
     for step in tqdm(range(steps), desc=desc or type(model).__name__, disable=not progress,
                      mininterval=0.5, leave=False):
-        batch = draw(batch_size)
-        if step == 0:
-            if not (isinstance(batch, tuple) and len(batch) == 2
-                    and all(isinstance(t, torch.Tensor) for t in batch)):
-                raise TypeError("draw(n) must return a tuple of two tensors (X, y), got "
-                                f"{type(batch).__name__}")
-            pred = call_model(model, batch[0], "a batch drawn by draw")
-            if not isinstance(pred, torch.Tensor):
-                raise TypeError(f"the model must return a tensor, got {type(pred).__name__}")
-            if bce:  # nn.BCELoss wants probabilities and labels of the same shape
-                _check_output(pred, batch[1])
-                if not (_in_unit_interval(pred) and _in_unit_interval(batch[1])):
-                    raise ValueError("the default loss nn.BCELoss needs probabilities: the "
-                                     "model's outputs (end it with a sigmoid) and the labels y "
-                                     "must lie in [0, 1]; pass another loss_fn otherwise")
-        X, y = batch
-        loss = loss_fn(pred if step == 0 else model(X), y)
+        if step == 0:  # the first batch: check what draw and the model return
+            X, y, pred = _first_draw(model, draw, batch_size, probabilities=bce)
+        else:
+            X, y = draw(batch_size)
+            pred = model(X)
+        loss = loss_fn(pred, y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -353,6 +287,28 @@ def train_steps(
     return model, history
 
 
+def _first_draw(model: nn.Module, draw: Callable[[int], object], batch_size: int,
+                probabilities: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``X, y = draw(batch_size)`` and ``model(X)``, each checked (``probabilities``: for
+    ``nn.BCELoss``, which wants probabilities and labels of the same shape)."""
+    batch = draw(batch_size)
+    if not (isinstance(batch, tuple) and len(batch) == 2
+            and all(isinstance(t, torch.Tensor) for t in batch)):
+        raise TypeError("draw(n) must return a tuple of two tensors (X, y), got "
+                        f"{type(batch).__name__}")
+    X, y = batch
+    pred = call_model(model, X, "a batch drawn by draw")
+    if not isinstance(pred, torch.Tensor):
+        raise TypeError(f"the model must return a tensor, got {type(pred).__name__}")
+    if probabilities:
+        _check_output(pred, y)
+        if not (_in_unit_interval(pred) and _in_unit_interval(y)):
+            raise ValueError("the default loss nn.BCELoss needs probabilities: the model's "
+                             "outputs (end it with a sigmoid) and the labels y must lie in "
+                             "[0, 1]; pass another loss_fn otherwise")
+    return X, y, pred
+
+
 def _in_unit_interval(t: torch.Tensor) -> bool:
     return bool(((t >= 0) & (t <= 1)).all())
 
@@ -361,13 +317,12 @@ def steps_to_reach(history: list[float], threshold: float = 0.05,
                    window: int = CONVERGENCE_WINDOW) -> int | None:
     """The first step at which the mean of the last ``window`` losses is below ``threshold``.
 
-    Steps count from 1; ``None`` if the running mean never gets there.
+    ``history`` is the loss of every step: floats, or loss tensors (Lab 03's own ``train`` may
+    return those). Steps count from 1; ``None`` if the running mean never gets there.
     """
     losses = as_array("history", history, dtype=float)
     if losses.ndim != 1:
         raise ValueError(f"history must be a 1-D sequence of losses, got shape {losses.shape}")
-    window = check_int("window", window, 1)
-    threshold = check_real("threshold", threshold, finite=False)
     if len(losses) < window:
         return None
     means = np.convolve(losses, np.ones(window) / window, mode="valid")
