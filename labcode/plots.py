@@ -60,7 +60,7 @@ def plot_sums_by_cardinality(X: np.ndarray, y: np.ndarray, mean_digit: float | N
     cards = cardinalities_of(X)
     values = np.unique(cards)
     ax.boxplot([y[cards == c] for c in values], positions=values, widths=0.6,
-               label="sum of the set", flierprops={"markersize": 2})
+               label="median sum (box: middle half)", flierprops={"markersize": 2})
     if mean_digit is None:
         mean_digit = float(X[X != 0].mean())
     ax.plot(values, mean_digit * values, "o--", color="tab:red",
