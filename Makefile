@@ -53,7 +53,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check labcode tests book/_ext
 
 unit: $(STAMP)
-	$(BIN)/python -m labcode strip --check
+	$(BIN)/python -m labcode.authoring strip --check
 	$(BIN)/python -m pytest tests --ignore=tests/site --ignore=tests/browser \
 		--ignore=tests/test_student_experience.py
 
@@ -91,16 +91,16 @@ browser: $(STAMP)
 	LABCODE_REQUIRE_SITE=1 $(BIN)/python -m pytest tests/browser
 
 student: $(STAMP)
-	$(BIN)/python -m labcode strip
+	$(BIN)/python -m labcode.authoring strip
 
 outputs: $(STAMP)
-	$(BIN)/python -m labcode execute
+	$(BIN)/python -m labcode.authoring execute
 
 bench: $(STAMP)
-	$(BIN)/python -m labcode bench
+	$(BIN)/python -m labcode.authoring bench
 
 robustness: $(STAMP)
-	$(BIN)/python -m labcode robustness
+	$(BIN)/python -m labcode.authoring robustness
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

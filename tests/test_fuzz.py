@@ -58,7 +58,7 @@ Not fuzzed:
   their first lines, and tests/test_lab03_figures.py and the notebooks run them;
 - ``labcode.checks``: a self-check never raises by design (it prints a verdict for anything);
   tests/test_check_hints.py and the test_lab*_checks files feed them wrong answers;
-- ``labcode.strip``, ``labcode.bench``, ``book/_ext`` and ``python -m labcode``: notebook
+- ``labcode.authoring``, ``book/_ext`` and ``python -m labcode.authoring``: notebook
   and site tooling rather than student-facing numerics, tested by tests/test_strip.py and
   tests/site;
 - what a user's own callables do (``fn``, ``encode``, ``aggregate``, ``batch_fn``, ``draw``,

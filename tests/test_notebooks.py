@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from labcode.strip import MD_BEGIN, marked_lines, plan
+from labcode.authoring.strip import MD_BEGIN, marked_lines, plan
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, NOTEBOOKS = ROOT / "solutions", ROOT / "notebooks"

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from labcode import robustness
-from labcode.__main__ import main as cli
-from labcode.robustness import Outcome, lab
+from labcode.authoring import robustness
+from labcode.authoring.cli import main as cli
+from labcode.authoring.robustness import Outcome, lab
 
 
 @pytest.fixture

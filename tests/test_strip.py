@@ -9,9 +9,9 @@ import sys
 import nbformat
 import pytest
 
-from labcode.strip import ANSWER, StripError, strip_code, strip_notebook, to_text
+from labcode.authoring.strip import ANSWER, StripError, strip_code, strip_notebook, to_text
 
-ROOT_CMD = [sys.executable, "-m", "labcode", "strip"]
+ROOT_CMD = [sys.executable, "-m", "labcode.authoring", "strip"]
 
 
 def notebook(*cells):
@@ -210,7 +210,7 @@ def test_the_setup_cell_installs_labcode_from_the_repository_only_where_it_is_mi
 
 
 def test_repository_is_read_from_the_book_config(tmp_path):
-    from labcode.strip import repository_of
+    from labcode.authoring.strip import repository_of
 
     config = tmp_path / "_config.yml"
     assert repository_of(config) is None
@@ -221,7 +221,7 @@ def test_repository_is_read_from_the_book_config(tmp_path):
 
 
 def test_guard_cells_are_left_out_of_the_student_notebook():
-    from labcode.strip import GUARD_TAG, StripError
+    from labcode.authoring.strip import GUARD_TAG, StripError
 
     nb = nbformat.v4.new_notebook()
     shown = nbformat.v4.new_code_cell("x = 1")

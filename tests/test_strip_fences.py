@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from labcode.strip import ANSWER, marked_lines, strip_notebook, to_text
+from labcode.authoring.strip import ANSWER, marked_lines, strip_notebook, to_text
 
 # Hypothesis caches go to the temporary folder, not ./.hypothesis (as in tests/test_fuzz.py).
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "labcode-hypothesis")

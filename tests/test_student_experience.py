@@ -19,7 +19,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from labcode.strip import CODE_BEGIN, CODE_END, GUARD_TAG, STUB
+from labcode.authoring.strip import CODE_BEGIN, CODE_END, GUARD_TAG, STUB
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, NOTEBOOKS = ROOT / "solutions", ROOT / "notebooks"

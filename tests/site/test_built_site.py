@@ -65,7 +65,7 @@ def test_hide_solutions_build_has_no_solution_code():
     """`hide_solutions: true` (book/instructors.md) removes every solution, outputs stay."""
     import nbformat
 
-    from labcode.strip import solution_lines
+    from labcode.authoring.strip import solution_lines
 
     solutions = sorted((HTML.parents[1] / "solutions").glob("*.ipynb"))
     assert solutions and (HIDDEN / "solutions").is_dir(), "build it: make site"

@@ -1,4 +1,6 @@
-"""Command line: ``python -m labcode strip [--check]``, ``bench``, ``execute``, ``robustness``."""
+"""The authoring tools' command line: ``python -m labcode.authoring strip [--check]``,
+``execute``, ``bench``, ``robustness`` (behind ``make student``, ``outputs``, ``bench``,
+``robustness``)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from pathlib import Path
 
 
 def _strip(args: argparse.Namespace) -> int:
-    from labcode.strip import StripError, plan
+    from labcode.authoring.strip import StripError, plan
 
     src, dst = Path(args.src), Path(args.dst)
     try:
@@ -38,13 +40,13 @@ def _strip(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from labcode.bench import main
+    from labcode.authoring.bench import main
 
     return main(args.notebooks, Path(args.src), args.timeout)
 
 
 def _execute(args: argparse.Namespace) -> int:
-    from labcode.bench import execute_in_place
+    from labcode.authoring.bench import execute_in_place
 
     paths = [Path(n) for n in args.notebooks] or sorted(Path("solutions").glob("*.ipynb"))
     for path in paths:
@@ -56,14 +58,14 @@ def _execute(args: argparse.Namespace) -> int:
 
 
 def _robustness(args: argparse.Namespace) -> int:
-    from labcode.robustness import main
+    from labcode.authoring.robustness import main
 
     return main(args.labs, args.seeds)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m labcode``."""
-    parser = argparse.ArgumentParser(prog="python -m labcode")
+    """Entry point of ``python -m labcode.authoring``."""
+    parser = argparse.ArgumentParser(prog="python -m labcode.authoring")
     sub = parser.add_subparsers(dest="command", required=True)
     strip = sub.add_parser("strip", help="regenerate student notebooks from solutions")
     strip.add_argument("notebooks", nargs="*", help="solution notebook names (default: all)")

@@ -1,8 +1,9 @@
 """Notebook execution: benchmarks (wall times, key results) and refreshing kept outputs.
 
-A lab ends with ``key_results({...})``: it prints the lab's headline numbers and, when
-``make bench`` runs the notebook, also hands them to the benchmark table. Budgets are reported,
-never asserted: timings belong in a benchmark, not in a test.
+A lab ends with ``labcode.key_results({...})``: it prints the lab's headline numbers and, when
+``make bench`` runs the notebook, also hands them to the benchmark table (through the file named
+by ``LABCODE_BENCH_FILE``). Budgets are reported, never asserted: timings belong in a
+benchmark, not in a test.
 """
 
 from __future__ import annotations
@@ -12,24 +13,10 @@ import os
 import time
 from pathlib import Path
 
-BENCH_FILE_ENV = "LABCODE_BENCH_FILE"
+from labcode.results import BENCH_FILE_ENV
+
 BUDGET_S = 90.0
 BOOK_BUDGET_S = 4 * 60.0
-
-
-def key_results(results: dict[str, float | int | str]) -> None:
-    """Print a lab's headline results, one per line (and record them for ``make bench``)."""
-    if not isinstance(results, dict) or not results:
-        raise TypeError("key_results expects a non-empty dict {name: number or text}")
-    width = max(len(str(k)) for k in results)
-    for name, value in results.items():
-        shown = f"{value:.4f}" if isinstance(value, float) else str(value)
-        print(f"{str(name):<{width}}  {shown}")
-    target = os.environ.get(BENCH_FILE_ENV)
-    if target:
-        with open(target, "a", encoding="utf-8") as fh:
-            for name, value in results.items():
-                fh.write(json.dumps({"name": str(name), "value": value}) + "\n")
 
 
 def _run_notebook(path: Path, timeout: int) -> tuple[float, list[dict[str, object]], str]:

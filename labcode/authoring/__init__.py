@@ -1,0 +1,11 @@
+"""Authoring tools for instructors and CI; no notebook imports them.
+
+- :mod:`labcode.authoring.strip` -- solutions -> student notebooks (``make student``)
+- :mod:`labcode.authoring.bench` -- execute notebooks: timings, key results, kept outputs
+  (``make bench``, ``make outputs``)
+- :mod:`labcode.authoring.robustness` -- the labs' headline claims over seeds (``make robustness``)
+- :mod:`labcode.authoring.cli` -- ``python -m labcode.authoring``, the command line behind them
+
+They need the optional dependencies ``pip install labcode[authoring]`` (nbformat, nbclient,
+myst-parser), which ``requirements.txt`` pins.
+"""
