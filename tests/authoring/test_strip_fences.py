@@ -12,7 +12,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from labcode.authoring.strip import ANSWER, marked_lines, strip_notebook, to_text
 
-# Hypothesis caches go to the temporary folder, not ./.hypothesis (as in tests/test_fuzz.py).
+# Hypothesis caches go to the temporary folder, not ./.hypothesis (as in tests/unit/test_fuzz.py).
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "labcode-hypothesis")
 REPO = "https://github.com/org/course@main"
 
@@ -30,7 +30,8 @@ def notebook(*cells):
 
 
 def leaks(solution, student):
-    """What tests/test_notebooks.py reports: the solution's marked lines found in ``student``."""
+    """What tests/notebooks/test_notebooks.py reports: the solution's marked lines found in
+    ``student``."""
     shown = {ln.strip() for c in student.cells for ln in c.source.split("\n")}
     return marked_lines(solution) & shown
 

@@ -1,4 +1,10 @@
-"""Lab 02's self-checks: the references pass; each kind of wrong answer gets a specific hint."""
+"""Lab 02's self-checks: the references pass; each kind of wrong answer gets a specific hint.
+
+The references: the solution notebook's DeepSets, LSTMBaseline, make_batch, accuracy_and_mae
+and MaskedDeepSets, and labcode's versions of the first four (which the later labs import).
+The wrong answers include the order-dependent models the model checks must flag (a DeepSets
+that looks at the last element only, position weights, a recurrent state).
+"""
 
 from __future__ import annotations
 
@@ -7,30 +13,38 @@ import pytest
 import torch
 from torch import nn
 
-from labcode import checks
-from labcode.evaluation import accuracy_and_mae
+from labcode import checks, evaluation, models, training
 from labcode.models import DeepSets, LSTMBaseline, check_digit_batch
 from labcode.training import make_batch
+from tests.conftest import assert_hint, solution_namespace, verdict
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-def run(check, fn, capsys):
-    assert check(fn) is None
-    out = capsys.readouterr().out
-    assert "Traceback" not in out and out.count("\n") <= 2
-    ok = out.startswith(checks.PASSED)
-    assert ok or out.startswith(("✗", "…")), out  # a failure: ✗ and a hint, or "not implemented"
-    return ok, out
+SOLUTION = solution_namespace(2, ["DeepSets", "LSTMBaseline", "make_batch", "accuracy_and_mae",
+                                  "MaskedDeepSets"])
 
 
 @pytest.mark.parametrize("check, fn, name", [
-    (checks.check_digit_deepsets, DeepSets, "DeepSets"),
-    (checks.check_digit_lstm, LSTMBaseline, "LSTMBaseline"),
-    (checks.check_make_batch, make_batch, "make_batch"),
-    (checks.check_accuracy_and_mae, accuracy_and_mae, "accuracy_and_mae"),
-])
-def test_references_pass(check, fn, name, capsys):
-    ok, out = run(check, fn, capsys)
-    assert ok and out.startswith(f"✓ {name}: all"), out
+    (checks.check_digit_deepsets, SOLUTION["DeepSets"], "DeepSets"),
+    (checks.check_digit_lstm, SOLUTION["LSTMBaseline"], "LSTMBaseline"),
+    (checks.check_make_batch, SOLUTION["make_batch"], "make_batch"),
+    (checks.check_accuracy_and_mae, SOLUTION["accuracy_and_mae"], "accuracy_and_mae"),
+    (checks.check_masked_deepsets, SOLUTION["MaskedDeepSets"], "MaskedDeepSets"),
+], ids=["DeepSets", "LSTMBaseline", "make_batch", "accuracy_and_mae", "MaskedDeepSets"])
+def test_the_solution_passes(check, fn, name, capsys):
+    out = verdict(check, fn, capsys)
+    assert out.startswith(f"✓ {name}: all"), out
+
+
+@pytest.mark.parametrize("check, fn, name", [
+    (checks.check_digit_deepsets, models.DeepSets, "DeepSets"),
+    (checks.check_digit_lstm, models.LSTMBaseline, "LSTMBaseline"),
+    (checks.check_make_batch, training.make_batch, "make_batch"),
+    (checks.check_accuracy_and_mae, evaluation.accuracy_and_mae, "accuracy_and_mae"),
+], ids=["DeepSets", "LSTMBaseline", "make_batch", "accuracy_and_mae"])
+def test_labcode_references_pass(check, fn, name, capsys):
+    out = verdict(check, fn, capsys)
+    assert out.startswith(f"✓ {name}: all"), out
 
 
 def test_model_checks_leave_the_global_random_state_alone(capsys):
@@ -40,6 +54,9 @@ def test_model_checks_leave_the_global_random_state_alone(capsys):
     checks.check_digit_deepsets(DeepSets)
     checks.check_digit_lstm(LSTMBaseline)
     assert torch.equal(torch.rand(3), expected)
+
+
+# --------------------------------------------------------------------------- DeepSets
 
 
 class MeanPool(DeepSets):
@@ -107,8 +124,58 @@ class OtherSignature(DeepSets):
     (42, "expected your function itself"),
 ])
 def test_wrong_deepsets_get_a_hint(cls, hint, capsys):
-    ok, out = run(checks.check_digit_deepsets, cls, capsys)
-    assert not ok and hint in out, out
+    out = verdict(checks.check_digit_deepsets, cls, capsys)
+    assert not out.startswith(checks.PASSED) and hint in out, out
+
+
+class LastElementOnly(DeepSets):
+    def forward(self, x):
+        check_digit_batch(x)
+        return self.fc2(self.tanh(self.fc1(self.embedding(x)))[:, -1]).squeeze(-1)
+
+
+class PositionWeights(DeepSets):
+    def forward(self, x):
+        check_digit_batch(x)
+        weights = torch.arange(1, x.shape[1] + 1).view(1, -1, 1)
+        return self.fc2((weights * self.tanh(self.fc1(self.embedding(x)))).sum(1)).squeeze(-1)
+
+
+class CumulativeSum(DeepSets):
+    def forward(self, x):
+        check_digit_batch(x)
+        return self.fc2(self.tanh(self.fc1(self.embedding(x)).cumsum(1)).sum(1)).squeeze(-1)
+
+
+class DigitNoSuperInit(nn.Module):
+    def __init__(self, input_dim=11, embedding_dim=128, hidden_dim=64):
+        self.embedding = nn.Embedding(input_dim, embedding_dim)
+
+
+@pytest.mark.parametrize("cls, hint", [
+    (LastElementOnly, "DeepSets must be permutation invariant"),
+    (PositionWeights, "DeepSets must be permutation invariant"),
+    (CumulativeSum, "DeepSets must be permutation invariant"),
+    (DigitNoSuperInit, "Call super().__init__() as the first line"),
+])
+def test_order_dependent_digit_deepsets_get_a_hint(cls, hint, capsys):
+    assert_hint(verdict(checks.check_digit_deepsets, cls, capsys), "DeepSets", hint)
+
+
+# --------------------------------------------------------------------------- LSTMBaseline
+
+
+class OutputLastStep(LSTMBaseline):  # correct too: output[:, -1] is h_n[-1]
+    def forward(self, x):
+        check_digit_batch(x)
+        output, _ = self.lstm(self.embedding(x))
+        return self.fc(output[:, -1]).squeeze(-1)
+
+
+@pytest.mark.parametrize("cls", [LSTMBaseline, OutputLastStep])
+def test_correct_lstms_pass(cls, capsys):
+    out = verdict(checks.check_digit_lstm, cls, capsys)
+    assert out.startswith("✓ LSTMBaseline: all 12 checks passed"), out
 
 
 class NotBatchFirst(nn.Module):
@@ -131,14 +198,40 @@ class FirstStep(LSTMBaseline):
         return self.fc(output[:, 0]).squeeze(-1)
 
 
+class PoolsBeforeTheLSTM(LSTMBaseline):  # order independent: the LSTM sees one summed step
+    def forward(self, x):
+        check_digit_batch(x)
+        _, (h_n, _) = self.lstm(self.embedding(x).sum(1, keepdim=True))
+        return self.fc(h_n[-1]).squeeze(-1)
+
+
+class MeanOfOutputs(LSTMBaseline):
+    def forward(self, x):
+        check_digit_batch(x)
+        output, _ = self.lstm(self.embedding(x))
+        return self.fc(output.mean(1)).squeeze(-1)
+
+
+class CellState(LSTMBaseline):
+    def forward(self, x):
+        check_digit_batch(x)
+        _, (_, c_n) = self.lstm(self.embedding(x))
+        return self.fc(c_n[-1]).squeeze(-1)
+
+
 @pytest.mark.parametrize("cls, hint", [
     (NotBatchFirst, "batch_first=True"),
     (FirstStep, "changing the LAST element"),
     (DeepSets, "= 317 parameters"),
+    (PoolsBeforeTheLSTM, "reversing the sets did not change a single prediction"),
+    (MeanOfOutputs, "not a mean of the outputs"),
+    (CellState, "not the cell state c_n"),
 ])
 def test_wrong_lstms_get_a_hint(cls, hint, capsys):
-    ok, out = run(checks.check_digit_lstm, cls, capsys)
-    assert not ok and hint in out, out
+    assert_hint(verdict(checks.check_digit_lstm, cls, capsys), "LSTMBaseline", hint)
+
+
+# --------------------------------------------------------------------------- make_batch
 
 
 def float_batch(X, y, idx, device):
@@ -158,15 +251,22 @@ def first_rows(X, y, idx, device):
     return make_batch(X, y, np.arange(len(idx)), device)
 
 
+def numpy_batch(X, y, idx, device):
+    return X[idx], y[idx]
+
+
 @pytest.mark.parametrize("fn, hint", [
     (float_batch, "x_batch should be a LongTensor"),
     (ignores_device, "put both tensors on `device`"),
     (int_targets, "y_batch should be float32"),
     (first_rows, "x_batch[i] should be X[idx[i]]"),
+    (numpy_batch, "a tuple of ndarray and ndarray: convert them"),
 ])
 def test_wrong_make_batch_gets_a_hint(fn, hint, capsys):
-    ok, out = run(checks.check_make_batch, fn, capsys)
-    assert not ok and hint in out, out
+    assert_hint(verdict(checks.check_make_batch, fn, capsys), "make_batch", hint)
+
+
+# --------------------------------------------------------------------------- accuracy_and_mae
 
 
 def count_hits(pred, target):
@@ -192,8 +292,7 @@ def arrays(pred, target):
     (arrays, "two numbers, not arrays"),
 ])
 def test_wrong_metrics_get_a_hint(fn, hint, capsys):
-    ok, out = run(checks.check_accuracy_and_mae, fn, capsys)
-    assert not ok and hint in out, out
+    assert_hint(verdict(checks.check_accuracy_and_mae, fn, capsys), "accuracy_and_mae", hint)
 
 
 # --------------------------------------------------------------------------- MaskedDeepSets
@@ -247,8 +346,8 @@ class DropsEverything(DeepSets):  # padding adds nothing because nothing does
 
 @pytest.mark.parametrize("cls", [LibraryMasked, SubtractsPadding])
 def test_correct_masked_deepsets_pass(cls, capsys):
-    ok, out = run(checks.check_masked_deepsets, cls, capsys)
-    assert ok and out.startswith("✓ MaskedDeepSets: all"), out
+    out = verdict(checks.check_masked_deepsets, cls, capsys)
+    assert out.startswith("✓ MaskedDeepSets: all"), out
 
 
 @pytest.mark.parametrize("cls, hint", [
@@ -260,5 +359,4 @@ def test_correct_masked_deepsets_pass(cls, capsys):
     (NoInputCheck, "keep check_digit_batch(x)"),
 ])
 def test_wrong_masked_deepsets_get_a_hint(cls, hint, capsys):
-    ok, out = run(checks.check_masked_deepsets, cls, capsys)
-    assert not ok and out.startswith("✗") and hint in out, out
+    assert_hint(verdict(checks.check_masked_deepsets, cls, capsys), "MaskedDeepSets", hint)

@@ -1,31 +1,31 @@
-"""Self-checks: the reference passes; each kind of wrong answer gets a specific hint."""
+"""Lab 01's self-checks: the reference passes; each kind of wrong answer gets a specific hint."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from labcode import checks
+from labcode import checks, data
 from labcode.data import create_test_dataset, create_train_dataset
+from tests.conftest import solution_namespace, verdict
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+SOLUTION = solution_namespace(1, ["create_train_dataset", "create_test_dataset"])
 
 
-def run(check, fn, capsys):
-    assert check(fn) is None  # a notebook cell shows the printed verdict only
-    out = capsys.readouterr().out
-    assert "Traceback" not in out and out.count("\n") <= 2
-    ok = out.startswith(checks.PASSED)
-    assert ok or out.startswith(("✗", "…")), out  # a failure: ✗ and a hint, or "not implemented"
-    return ok, out
+@pytest.mark.parametrize("fn", [SOLUTION["create_train_dataset"], data.create_train_dataset],
+                         ids=["solution", "labcode"])
+def test_reference_train_passes(fn, capsys):
+    out = verdict(checks.check_create_train_dataset, fn, capsys)
+    assert out.startswith("✓ create_train_dataset: all"), out
 
 
-def test_reference_train_passes(capsys):
-    ok, out = run(checks.check_create_train_dataset, create_train_dataset, capsys)
-    assert ok and out.startswith("✓ create_train_dataset: all")
-
-
-def test_reference_test_passes(capsys):
-    ok, out = run(checks.check_create_test_dataset, create_test_dataset, capsys)
-    assert ok and out.startswith("✓ create_test_dataset: all")
+@pytest.mark.parametrize("fn", [SOLUTION["create_test_dataset"], data.create_test_dataset],
+                         ids=["solution", "labcode"])
+def test_reference_test_passes(fn, capsys):
+    out = verdict(checks.check_create_test_dataset, fn, capsys)
+    assert out.startswith("✓ create_test_dataset: all"), out
 
 
 def right_padded(n_train=100, max_train_card=10, max_digit=10, seed=None):
@@ -88,8 +88,8 @@ def crashes(**kwargs):
     ],
 )
 def test_wrong_train_implementations_get_a_hint(fn, hint, capsys):
-    ok, out = run(checks.check_create_train_dataset, fn, capsys)
-    assert not ok
+    out = verdict(checks.check_create_train_dataset, fn, capsys)
+    assert out.startswith(("✗ create_train_dataset", "… create_train_dataset")), out
     assert hint in out, out
 
 
@@ -118,6 +118,7 @@ def one_cardinality_missing(n_per_card=10, cardinalities=(5,), max_digit=10, see
     ],
 )
 def test_wrong_test_implementations_get_a_hint(fn, hint, capsys):
-    ok, out = run(checks.check_create_test_dataset, fn, capsys)
-    assert not ok
+    out = verdict(checks.check_create_test_dataset, fn, capsys)
+    assert out.startswith(("✗ create_test_dataset", "… create_test_dataset")), out
     assert hint in out, out
+

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import nbformat
 import pytest
 
 from labcode.authoring.strip import MD_BEGIN, marked_lines, plan
-
-ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS, NOTEBOOKS = ROOT / "solutions", ROOT / "notebooks"
+from tests.conftest import NOTEBOOKS, SOLUTIONS
 
 SOLUTION_FILES = sorted(SOLUTIONS.glob("*.ipynb"))
 IDS = [p.name for p in SOLUTION_FILES]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
 from labcode import reproducibility
 from labcode.reproducibility import THREADS_ENV, seed_everything, torch_threads
+from tests.conftest import SOLUTIONS
 
 
 @pytest.fixture
@@ -48,8 +47,7 @@ def test_seeding_makes_draws_reproducible(restore_threads):
 
 
 def test_no_notebook_sets_threads_itself():
-    solutions = Path(__file__).resolve().parents[1] / "solutions"
-    paths = sorted(solutions.glob("*.ipynb"))
+    paths = sorted(SOLUTIONS.glob("*.ipynb"))
     assert paths
     for path in paths:
         assert "set_num_threads" not in path.read_text(encoding="utf-8"), path.name

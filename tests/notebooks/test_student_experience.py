@@ -12,7 +12,6 @@ Both execute notebooks (test 2 runs every lab in full, about three minutes on tw
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -20,9 +19,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from labcode.authoring.strip import CODE_BEGIN, CODE_END, GUARD_TAG, STUB
-
-ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS, NOTEBOOKS = ROOT / "solutions", ROOT / "notebooks"
+from tests.conftest import NOTEBOOKS, SOLUTIONS
 
 LABS = sorted(p.name for p in SOLUTIONS.glob("*.ipynb"))
 RAISE = re.compile(r'^[ \t]*raise NotImplementedError\("(?P<message>[^"]*)"\)\s*$')

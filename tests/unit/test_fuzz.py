@@ -55,11 +55,11 @@ Not fuzzed:
 
 - the figures of ``labcode.plots`` and the demos of ``labcode.widgets``: drawing is slow, they
   check their data with helpers fuzzed here (``running_mean``, ``cardinalities_of``) or in
-  their first lines, and tests/test_lab03_figures.py and the notebooks run them;
+  their first lines, and tests/unit/test_lab03_figures.py and the notebooks run them;
 - ``labcode.checks``: a self-check never raises by design (it prints a verdict for anything);
-  tests/test_check_hints.py and the test_lab*_checks files feed them wrong answers;
+  tests/checks/test_lab*.py feed them wrong answers;
 - ``labcode.authoring``, ``book/_ext`` and ``python -m labcode.authoring``: notebook
-  and site tooling rather than student-facing numerics, tested by tests/test_strip.py and
+  and site tooling rather than student-facing numerics, tested by tests/authoring and
   tests/site;
 - what a user's own callables do (``fn``, ``encode``, ``aggregate``, ``batch_fn``, ``draw``,
   ``metric_fn``, the models' ``forward``): the ones passed here never raise on their own, but

@@ -1,4 +1,8 @@
-"""Lab 03's self-checks: correct answers pass; each kind of wrong answer gets its own hint."""
+"""Lab 03's self-checks: correct answers pass; each kind of wrong answer gets its own hint.
+
+The references: the solution notebook's make_data, DeepSet, train and count_params, and
+labcode's versions; the wrong DeepSets extend the notebook's DeepSet with one mistake each.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +10,16 @@ import pytest
 import torch
 from torch import nn
 
-from labcode import checks
+from labcode import checks, data, models
 from labcode.data import make_data
-from labcode.models import DeepSetClassifier, count_params
+from labcode.models import DeepSetClassifier
 from labcode.training import train_steps
+from tests.conftest import assert_hint, assert_not_implemented, solution_namespace, verdict
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-def verdict(check, fn, capsys):
-    assert check(fn) is None  # a notebook cell shows the printed verdict only
-    out = capsys.readouterr().out
-    assert "Traceback" not in out and out.count("\n") <= 2
-    return out
+SOLUTION = solution_namespace(3, ["make_data", "DeepSet", "train", "count_params"])
+DeepSet = SOLUTION["DeepSet"]
 
 
 # --------------------------------------------------------------------------- make_data
@@ -81,7 +76,8 @@ def not_implemented(N):
     raise NotImplementedError()
 
 
-@pytest.mark.parametrize("fn", [make_data, sorted_make_data])
+@pytest.mark.parametrize("fn", [SOLUTION["make_data"], data.make_data, sorted_make_data],
+                         ids=["solution", "labcode", "sorted_make_data"])
 def test_correct_make_data_passes(fn, capsys):
     assert verdict(checks.check_make_data, fn, capsys).startswith("✓ make_data: all")
 
@@ -96,12 +92,11 @@ def test_correct_make_data_passes(fn, capsys):
     (asserts_instead, "ValueError"),
 ])
 def test_wrong_make_data_gets_a_hint(fn, hint, capsys):
-    out = verdict(checks.check_make_data, fn, capsys)
-    assert out.startswith("✗ make_data") and hint in out
+    assert_hint(verdict(checks.check_make_data, fn, capsys), "make_data", hint)
 
 
 def test_unimplemented_make_data(capsys):
-    assert "not implemented yet" in verdict(checks.check_make_data, not_implemented, capsys)
+    assert_not_implemented(verdict(checks.check_make_data, not_implemented, capsys), "make_data")
 
 
 def test_check_make_data_leaves_the_global_generator_alone(capsys):
@@ -115,30 +110,18 @@ def test_check_make_data_leaves_the_global_generator_alone(capsys):
 # --------------------------------------------------------------------------- DeepSet
 
 
-class StudentDeepSet(nn.Module):
-    def __init__(self, hidden=5):
-        super().__init__()
-        self.phi = nn.Sequential(nn.Linear(1, hidden), nn.Tanh(), nn.Linear(hidden, hidden),
-                                 nn.Tanh(), nn.Linear(hidden, 1))
-        self.rho = nn.Sequential(nn.Linear(1, hidden), nn.Tanh(), nn.Linear(hidden, 1),
-                                 nn.Sigmoid())
-
-    def forward(self, x):
-        return self.rho(self.phi(x).sum(dim=1))
-
-
-class NoSigmoid(StudentDeepSet):
+class NoSigmoid(DeepSet):
     def __init__(self):
         super().__init__()
         self.rho = self.rho[:-1]
 
 
-class PoolFirst(StudentDeepSet):
+class PoolFirst(DeepSet):
     def forward(self, x):
         return self.rho(self.phi(x.sum(dim=1, keepdim=True))[:, 0])
 
 
-class Positional(StudentDeepSet):
+class Positional(DeepSet):
     def forward(self, x):
         weights = torch.linspace(0.5, 1.5, x.shape[1]).view(1, -1, 1)
         return self.rho((weights * self.phi(x)).sum(dim=1))
@@ -153,20 +136,56 @@ class NoPhi(nn.Module):
         return self.net(x)
 
 
-class MixesObjects(StudentDeepSet):
+class MixesObjects(DeepSet):
     def __init__(self):
         super().__init__()
         self.phi = nn.Sequential(nn.Flatten(0, -1), nn.Linear(1, 1))  # wrong: flattens
 
 
-class Huge(StudentDeepSet):
+class Huge(DeepSet):
     def __init__(self):
         super().__init__(hidden=64)
 
 
-@pytest.mark.parametrize("cls", [StudentDeepSet, DeepSetClassifier])
+class FirstObjectOnly(DeepSet):
+    def forward(self, x):
+        return self.rho(self.phi(x)[:, 0])
+
+
+class Recurrent(DeepSet):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(1, 1, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.rnn(self.phi(x))
+        return self.rho(out[:, -1])
+
+
+class MeanPooled(DeepSet):
+    def forward(self, x):
+        return self.rho(self.phi(x).mean(dim=1))
+
+
+class SumsTheBatch(DeepSet):
+    def forward(self, x):
+        return self.rho(self.phi(x).sum(dim=0))
+
+
+class NoSuperInit(nn.Module):
+    def __init__(self):
+        self.phi = nn.Linear(1, 1)
+
+
+class Float64Output(DeepSet):
+    def forward(self, x):
+        return super().forward(x).double()
+
+
+@pytest.mark.parametrize("cls", [DeepSet, DeepSetClassifier], ids=["solution", "labcode"])
 def test_correct_deepset_passes(cls, capsys):
-    assert verdict(checks.check_deepset, cls, capsys).startswith("✓ DeepSet: all")
+    out = verdict(checks.check_deepset, cls, capsys)
+    assert out.startswith("✓ DeepSet: all 11 checks passed"), out
 
 
 @pytest.mark.parametrize("cls, hint", [
@@ -175,14 +194,19 @@ def test_correct_deepset_passes(cls, capsys):
     (Positional, "permutation invariant"),
     (NoPhi, "self.phi"),
     (Huge, "small"),
+    (FirstObjectOnly, "must be permutation invariant"),
+    (Recurrent, "must be permutation invariant"),
+    (MeanPooled, "you pool with a mean"),
+    (SumsTheBatch, "not over the batch (dim=0)"),
+    (NoSuperInit, "Call super().__init__() as the first line"),
+    (Float64Output, "of dtype torch.float64"),
 ])
 def test_wrong_deepset_gets_a_hint(cls, hint, capsys):
-    out = verdict(checks.check_deepset, cls, capsys)
-    assert out.startswith("✗ DeepSet") and hint in out, out
+    assert_hint(verdict(checks.check_deepset, cls, capsys), "DeepSet", hint)
 
 
 def test_an_instance_instead_of_the_class(capsys):
-    out = verdict(checks.check_deepset, StudentDeepSet(), capsys)
+    out = verdict(checks.check_deepset, DeepSet(), capsys)
     assert "pass the class itself" in out
 
 
@@ -224,8 +248,9 @@ def tiny_lr(model, steps=4000, batch_size=200, lr=1e-3, progress=True):
     return good_train(model, steps, lr=1e-7, progress=False)
 
 
-def test_correct_train_passes(capsys):
-    assert verdict(checks.check_train, good_train, capsys).startswith("✓ train: all")
+@pytest.mark.parametrize("fn", [SOLUTION["train"], good_train], ids=["solution", "train_steps"])
+def test_correct_train_passes(fn, capsys):
+    assert verdict(checks.check_train, fn, capsys).startswith("✓ train: all")
 
 
 @pytest.mark.parametrize("fn, hint", [
@@ -237,15 +262,16 @@ def test_correct_train_passes(capsys):
     (tiny_lr, "go down"),
 ])
 def test_wrong_train_gets_a_hint(fn, hint, capsys):
-    out = verdict(checks.check_train, fn, capsys)
-    assert out.startswith("✗ train") and hint in out, out
+    assert_hint(verdict(checks.check_train, fn, capsys), "train", hint)
 
 
 # --------------------------------------------------------------------------- count_params
 
 
-def test_correct_count_params_passes(capsys):
-    out = verdict(checks.check_count_params, count_params, capsys)
+@pytest.mark.parametrize("fn", [SOLUTION["count_params"], models.count_params],
+                         ids=["solution", "labcode"])
+def test_correct_count_params_passes(fn, capsys):
+    out = verdict(checks.check_count_params, fn, capsys)
     assert out.startswith("✓ count_params: all")
 
 
@@ -257,5 +283,4 @@ def test_correct_count_params_passes(capsys):
                    for p in layer.parameters()), "used twice"),
 ])
 def test_wrong_count_params_gets_a_hint(fn, hint, capsys):
-    out = verdict(checks.check_count_params, fn, capsys)
-    assert out.startswith("✗ count_params") and hint in out, out
+    assert_hint(verdict(checks.check_count_params, fn, capsys), "count_params", hint)

@@ -1,0 +1,1 @@
+"""The test suite (a package: see conftest.py)."""

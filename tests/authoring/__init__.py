@@ -1,0 +1,1 @@
+"""Tests of labcode.authoring: strip, the robustness bench."""

@@ -1,0 +1,1 @@
+"""The self-checks of labcode.checks, one test module per lab."""
