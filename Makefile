@@ -10,7 +10,7 @@ JB_FLAGS := --all -W -n --keep-going
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: help install book test lint workflows unit students nbval portability site browser student outputs bench robustness lab clean
+.PHONY: help install book test lint workflows unit students students-full nbval portability site browser student outputs bench robustness lab clean
 
 help:
 	@echo "make book     build the site into _build/html (creates .venv on first use)"
@@ -59,6 +59,11 @@ unit: $(STAMP)
 
 students: $(STAMP)
 	CUDA_VISIBLE_DEVICES="" $(BIN)/python -m pytest tests/notebooks/test_student_experience.py
+
+# Also run every student notebook in full with the solutions injected (five more minutes).
+students-full: $(STAMP)
+	CUDA_VISIBLE_DEVICES="" LABCODE_FULL_STUDENT_RUN=1 $(BIN)/python -m pytest \
+		tests/notebooks/test_student_experience.py
 
 # nbval runs on the CPU even where CUDA exists, and on torch's plain CPU kernels
 # (ATEN_CPU_CAPABILITY=default), not the vectorised ones `make outputs` used: every run checks

@@ -111,6 +111,17 @@ def check_digit_deepsets(DeepSets: type) -> None:
                 c.expect(bend > 1e-3,
                          "phi looks affine: apply tanh (torch.tanh or nn.Tanh) to the output "
                          "of the Linear layer h1 -> h2, before the sum.")
+                # tanh keeps every phi(x_i) in (-1, 1): however large the embedding, the
+                # prediction of a set of n elements stays within n * sum|w| + |b| of rho.
+                last = [m for m in model.modules() if isinstance(m, nn.Linear)][-1]
+                bound = x.shape[1] * last.weight.abs().sum() + last.bias.abs().sum()
+                emb.weight.copy_(1e3 * weight)
+                far = model(x).abs().max()
+                emb.weight.copy_(weight)
+                c.expect(far <= bound + 1e-3,
+                         "phi is not bounded: with a large embedding the prediction grew "
+                         "past what tanh allows. Use tanh (not ReLU or another unbounded "
+                         "activation) after the Linear layer h1 -> h2.")
 
     _run("DeepSets", DeepSets, body)
 

@@ -71,6 +71,12 @@ class NoTanh(DeepSets):
         return self.fc2(self.fc1(self.embedding(x)).sum(1)).squeeze(-1)
 
 
+class ReLUInsteadOfTanh(DeepSets):
+    def forward(self, x):
+        check_digit_batch(x)
+        return self.fc2(torch.relu(self.fc1(self.embedding(x))).sum(1)).squeeze(-1)
+
+
 class TanhAfterSum(DeepSets):
     def forward(self, x):
         check_digit_batch(x)
@@ -114,6 +120,7 @@ class OtherSignature(DeepSets):
 @pytest.mark.parametrize("cls, hint", [
     (MeanPool, "Sum (not mean or max)"),
     (NoTanh, "phi looks affine"),
+    (ReLUInsteadOfTanh, "phi is not bounded"),
     (TanhAfterSum, "apply only the last Linear after the sum"),
     (NoInputCheck, "keep check_digit_batch(x)"),
     (SumOverBatch, "not over the batch (dim=0)"),

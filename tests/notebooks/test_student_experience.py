@@ -3,14 +3,20 @@
 1. Run top to bottom before anything is solved, a student notebook stops at its first
    exercise with ``NotImplementedError`` naming the exercise and the function to implement;
    every cell before it runs, and the self-checks on the way print "not implemented yet".
-2. With the solutions' marked code put back into the stubs, a student notebook runs to the end
-   and every self-check passes: stubs, checks and solutions line up.
+2. With the solutions' marked code put back into the stubs, a student notebook is the solution
+   notebook, cell for cell, less the guard cells (tagged ``remove-cell``), and no later cell uses
+   a name that only a guard cell defines. nbval runs that very code in ``make test`` and compares
+   every self-check's verdict, so the solved student notebook needs no second run; ``make
+   students-full`` runs it anyway (``LABCODE_FULL_STUDENT_RUN=1``: every lab in full, about five
+   minutes on two cores), and a release should.
 
-Both execute notebooks (test 2 runs every lab in full, about three minutes on two cores).
+Test 1 executes every notebook up to its first exercise.
 """
 
 from __future__ import annotations
 
+import ast
+import os
 import re
 
 import nbformat
@@ -123,6 +129,42 @@ def test_an_unsolved_notebook_stops_at_its_first_exercise(name, tmp_path):
             assert "✗" not in printed(cell) and "Traceback" not in printed(cell)
 
 
+def _bound(tree: ast.AST) -> set[str]:
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+             and isinstance(n.ctx, ast.Store)}
+    names |= {n.name for n in ast.walk(tree)
+              if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    names |= {(a.asname or a.name).split(".")[0] for n in ast.walk(tree)
+              if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    return names
+
+
+def _loaded(tree: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+            and isinstance(n.ctx, ast.Load)}
+
+
+@pytest.mark.parametrize("name", LABS)
+def test_no_cell_depends_on_a_guard_cell(name):
+    """The student notebook leaves the guard cells out: no later cell may need their names."""
+    solution = nbformat.read(SOLUTIONS / name, as_version=4)
+    visible, guard_only = set(), set()
+    for index, cell in enumerate(solution.cells):
+        if cell.cell_type != "code":
+            continue
+        tree = ast.parse(cell.source)
+        if GUARD_TAG in cell.metadata.get("tags", []):
+            guard_only |= _bound(tree) - visible
+            continue
+        needed = (_loaded(tree) & guard_only) - _bound(tree)
+        assert not needed, (f"{name}, cell {index} uses {sorted(needed)}, defined only in a "
+                            f"{GUARD_TAG} cell, which student notebooks leave out")
+        visible |= _bound(tree)
+        guard_only -= _bound(tree)
+
+
+@pytest.mark.skipif(os.environ.get("LABCODE_FULL_STUDENT_RUN") != "1",
+                    reason="the full solved run is `make students-full` (nbval runs this code)")
 @pytest.mark.parametrize("name", LABS)
 def test_with_the_solutions_injected_every_self_check_passes(name, tmp_path):
     nb = run(solved(name), tmp_path)
