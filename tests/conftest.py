@@ -115,3 +115,17 @@ def solution_namespace(lab: int, names: list[str] | tuple[str, ...]) -> dict:
         linecache.cache[where] = (len(source), None, source.splitlines(keepends=True), where)
         exec(compile(ast.Module(body=[node], type_ignores=[]), where, "exec"), namespace)
     return namespace
+
+
+def notebook(*cells):
+    """A small notebook of ``(kind, source)`` cells ("code" or "markdown"), with ids."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                  "language": "python"},
+                   "widgets": {"application/vnd.jupyter.widget-state+json": {"state": {}}}}
+    for i, (kind, source) in enumerate(cells):
+        cell = (nbformat.v4.new_code_cell(source) if kind == "code"
+                else nbformat.v4.new_markdown_cell(source))
+        cell["id"] = f"c{i}"
+        nb.cells.append(cell)
+    return nb

@@ -10,21 +10,10 @@ import nbformat
 import pytest
 
 from labcode.authoring.strip import ANSWER, StripError, strip_code, strip_notebook, to_text
+from tests.conftest import notebook
 
 ROOT_CMD = [sys.executable, "-m", "labcode.authoring", "strip"]
 
-
-def notebook(*cells):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                  "language": "python"},
-                   "widgets": {"application/vnd.jupyter.widget-state+json": {"state": {}}}}
-    for i, (kind, source) in enumerate(cells):
-        cell = (nbformat.v4.new_code_cell(source) if kind == "code"
-                else nbformat.v4.new_markdown_cell(source))
-        cell["id"] = f"c{i}"
-        nb.cells.append(cell)
-    return nb
 
 
 def body(nb):

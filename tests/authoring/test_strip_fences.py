@@ -5,28 +5,16 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import nbformat
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from labcode.authoring.strip import ANSWER, marked_lines, strip_notebook, to_text
+from tests.conftest import notebook
 
 # Hypothesis caches go to the temporary folder, not ./.hypothesis (as in tests/unit/test_fuzz.py).
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "labcode-hypothesis")
 REPO = "https://github.com/org/course@main"
-
-
-def notebook(*cells):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                  "language": "python"}}
-    for i, (kind, source) in enumerate(cells):
-        cell = (nbformat.v4.new_code_cell(source) if kind == "code"
-                else nbformat.v4.new_markdown_cell(source))
-        cell["id"] = f"c{i}"
-        nb.cells.append(cell)
-    return nb
 
 
 def leaks(solution, student):
