@@ -16,8 +16,8 @@ from labcode._validate import check_bool, check_choice, check_int
 from labcode.pooling import PMA, SlotSetEncoder, check_dtype, pool
 
 
-def check_digit_batch(x: object, n_tokens: int | None = None) -> torch.Tensor:
-    """Return ``x`` if it is a LongTensor ``(batch, set size)`` of tokens in ``0..n_tokens-1``.
+def check_digit_batch(x: object, input_dim: int | None = None) -> torch.Tensor:
+    """Return ``x`` if it is a LongTensor ``(batch, set size)`` of tokens in ``0..input_dim-1``.
 
     Raises a ``TypeError`` (not a tensor, not int64) or a ``ValueError`` (wrong rank, an empty
     batch or set, a token out of range) that says what was expected.
@@ -34,11 +34,11 @@ def check_digit_batch(x: object, n_tokens: int | None = None) -> torch.Tensor:
     if x.shape[0] == 0 or x.shape[1] == 0:
         raise ValueError(f"expected at least one set of at least one element, got shape "
                          f"{tuple(x.shape)} (pad a short set with 0 instead of leaving it empty)")
-    if n_tokens is not None:
-        n_tokens = check_int("n_tokens", n_tokens, 1)
+    if input_dim is not None:
+        input_dim = check_int("input_dim", input_dim, 1)
         low, high = int(x.min()), int(x.max())
-        if low < 0 or high >= n_tokens:
-            raise ValueError(f"expected tokens in 0..{n_tokens - 1} (0 = padding), "
+        if low < 0 or high >= input_dim:
+            raise ValueError(f"expected tokens in 0..{input_dim - 1} (0 = padding), "
                              f"found values from {low} to {high}")
     return x
 
@@ -101,13 +101,13 @@ class LSTMBaseline(nn.Module):
 
 # --- Lab 03: the 1/3-vs-1/5 task ---
 
-#: The element-wise activations a DeepSetClassifier's phi can use; "none" makes phi affine.
+#: The element-wise activations a DeepSet's phi can use; "none" makes phi affine.
 ACTIVATIONS: dict[str, type[nn.Module]] = {"tanh": nn.Tanh, "relu": nn.ReLU, "none": nn.Identity}
 SET_POOLINGS: tuple[str, ...] = ("sum", "mean", "max")
 
 
-def check_feature_batch(x: object, n_features: int | None = None) -> torch.Tensor:
-    """Return ``x`` if it is a float tensor ``(batch, set size, n_features)`` with elements.
+def check_feature_batch(x: object, in_features: int | None = None) -> torch.Tensor:
+    """Return ``x`` if it is a float tensor ``(batch, set size, in_features)`` with elements.
 
     Raises a ``TypeError`` (not a float tensor) or a ``ValueError`` (wrong rank, an empty batch or
     set, the wrong number of features) that says what was expected.
@@ -122,38 +122,38 @@ def check_feature_batch(x: object, n_features: int | None = None) -> torch.Tenso
     if x.shape[0] == 0 or x.shape[1] == 0:
         raise ValueError(f"expected at least one set of at least one element, got shape "
                          f"{tuple(x.shape)}")
-    if n_features is not None and x.shape[2] != check_int("n_features", n_features, 1):
-        raise ValueError(f"expected {n_features} feature(s) per element, got shape "
+    if in_features is not None and x.shape[2] != check_int("in_features", in_features, 1):
+        raise ValueError(f"expected {in_features} feature(s) per element, got shape "
                          f"{tuple(x.shape)}")
     return x
 
 
-class DeepSetClassifier(nn.Module):
+class DeepSet(nn.Module):
     """A DeepSet for binary classification: ``sigmoid(rho(pool_i phi(x_i)))``.
 
-    ``phi`` maps each element's ``n_features`` to ``phi_out`` numbers through two hidden layers
-    of ``phi_hidden`` units and ``activation`` ("tanh", "relu", or "none": phi is then affine);
+    ``phi`` maps each element's ``in_features`` to ``latent_dim`` numbers through two hidden layers
+    of ``hidden_dim`` units and ``activation`` ("tanh", "relu", or "none": phi is then affine);
     ``pooling`` ("sum", "mean" or "max") combines the elements; ``rho`` has one hidden layer of
-    ``rho_hidden`` tanh units and returns one logit. The defaults have 62 parameters.
+    ``rho_hidden_dim`` tanh units and returns one logit. The defaults have 62 parameters.
     ``phi_bias=False`` drops phi's biases: with an odd activation ("tanh", "none") phi is then
     odd, ``phi(-x) = -phi(x)`` (Lab 06).
     """
 
-    def __init__(self, n_features: int = 1, phi_hidden: int = 5, phi_out: int = 1,
-                 rho_hidden: int = 5, activation: str = "tanh", pooling: str = "sum",
+    def __init__(self, in_features: int = 1, hidden_dim: int = 5, latent_dim: int = 1,
+                 rho_hidden_dim: int = 5, activation: str = "tanh", pooling: str = "sum",
                  phi_bias: bool = True):
         super().__init__()
-        self.n_features = check_int("n_features", n_features, 1)
-        h, out = check_int("phi_hidden", phi_hidden, 1), check_int("phi_out", phi_out, 1)
+        self.in_features = check_int("in_features", in_features, 1)
+        h, out = check_int("hidden_dim", hidden_dim, 1), check_int("latent_dim", latent_dim, 1)
         act = ACTIVATIONS[check_choice("activation", activation, tuple(ACTIVATIONS))]
         self.activation = activation
         self.pooling = check_choice("pooling", pooling, SET_POOLINGS)
         if not isinstance(phi_bias, bool):
             raise TypeError(f"phi_bias must be True or False, got {phi_bias!r}")
-        self.phi = nn.Sequential(nn.Linear(n_features, h, bias=phi_bias), act(),
+        self.phi = nn.Sequential(nn.Linear(in_features, h, bias=phi_bias), act(),
                                  nn.Linear(h, h, bias=phi_bias), act(),
                                  nn.Linear(h, out, bias=phi_bias))
-        r = check_int("rho_hidden", rho_hidden, 1)
+        r = check_int("rho_hidden_dim", rho_hidden_dim, 1)
         self.rho = nn.Sequential(nn.Linear(out, r), nn.Tanh(), nn.Linear(r, 1))
 
     def pool(self, h: torch.Tensor) -> torch.Tensor:
@@ -161,8 +161,8 @@ class DeepSetClassifier(nn.Module):
         return pool(h, self.pooling)
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
-        """The score before the sigmoid: ``(batch, set size, n_features)`` -> ``(batch, 1)``."""
-        check_dtype(self, check_feature_batch(x, self.n_features))
+        """The score before the sigmoid: ``(batch, set size, in_features)`` -> ``(batch, 1)``."""
+        check_dtype(self, check_feature_batch(x, self.in_features))
         return self.rho(self.pool(self.phi(x)))  # per element, then pool, then set-wide
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -170,23 +170,24 @@ class DeepSetClassifier(nn.Module):
         return torch.sigmoid(self.logits(x))
 
 
-def mlp(n_inputs: int = 10, hidden: tuple[int, ...] | list[int] = (16, 16),
+def mlp(in_features: int = 10, hidden_dims: tuple[int, ...] | list[int] = (16, 16),
         activation: str = "relu", sigmoid: bool = True) -> nn.Sequential:
     """A plain ``nn.Sequential`` MLP on the flattened set (it sees positions, not a set).
 
-    ``Flatten`` turns ``(batch, set size, features)`` into ``(batch, n_inputs)``; then one
-    ``Linear`` + ``activation`` per entry of ``hidden``, a ``Linear`` to one output, and a final
-    ``Sigmoid`` when ``sigmoid`` (drop it to get logits, or use :func:`logits_of`).
+    ``Flatten`` turns ``(batch, set size, features)`` into ``(batch, in_features)``; then one
+    ``Linear`` + ``activation`` per entry of ``hidden_dims``, a ``Linear`` to one output, and a
+    final ``Sigmoid`` when ``sigmoid`` (drop it to get logits, or use :func:`logits_of`).
     """
-    n_inputs = check_int("n_inputs", n_inputs, 1)
-    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, (tuple, list)):
-        raise TypeError(f"hidden must be a tuple of layer widths, got {type(hidden).__name__}")
-    widths = [check_int("each hidden width", w, 1) for w in hidden]
+    in_features = check_int("in_features", in_features, 1)
+    if isinstance(hidden_dims, (str, bytes)) or not isinstance(hidden_dims, (tuple, list)):
+        raise TypeError("hidden_dims must be a tuple of layer widths, got "
+                        f"{type(hidden_dims).__name__}")
+    widths = [check_int("each hidden width", w, 1) for w in hidden_dims]
     act = ACTIVATIONS[check_choice("activation", activation, tuple(ACTIVATIONS))]
     layers: list[nn.Module] = [nn.Flatten()]
-    for n_in, n_out in zip([n_inputs, *widths], widths, strict=False):
+    for n_in, n_out in zip([in_features, *widths], widths, strict=False):
         layers += [nn.Linear(n_in, n_out), act()]
-    layers.append(nn.Linear(widths[-1] if widths else n_inputs, 1))
+    layers.append(nn.Linear(widths[-1] if widths else in_features, 1))
     if check_bool("sigmoid", sigmoid):
         layers.append(nn.Sigmoid())
     return nn.Sequential(*layers)
@@ -195,7 +196,7 @@ def mlp(n_inputs: int = 10, hidden: tuple[int, ...] | list[int] = (16, 16),
 def logits_of(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """The logits of a binary classifier that ends in a sigmoid.
 
-    Works for a :class:`DeepSetClassifier` (or any model with a ``logits`` method) and for an
+    Works for a :class:`DeepSet` (or any model with a ``logits`` method) and for an
     ``nn.Sequential`` whose last layer is ``nn.Sigmoid``. Compare logits rather than
     probabilities when outputs saturate: ``sigmoid(12)`` and ``sigmoid(15)`` both print 1.0000.
     """
@@ -207,10 +208,10 @@ def logits_of(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
             raise TypeError(f"expected a float tensor (batch, set size, features), got {got}")
         check_dtype(model, x)
         if len(model) > 2 and isinstance(model[0], nn.Flatten) and isinstance(model[1], nn.Linear):
-            n_inputs = model[1].in_features
-            if x.ndim < 2 or math.prod(x.shape[1:]) != n_inputs:
-                raise ValueError(f"this MLP takes {n_inputs} numbers per set (e.g. a batch of "
-                                 f"shape (batch, {n_inputs}, 1)), got shape {tuple(x.shape)}")
+            in_features = model[1].in_features
+            if x.ndim < 2 or math.prod(x.shape[1:]) != in_features:
+                raise ValueError(f"this MLP takes {in_features} numbers per set (e.g. a batch of "
+                                 f"shape (batch, {in_features}, 1)), got shape {tuple(x.shape)}")
         return model[:-1](x)
     raise TypeError("expected a model with a .logits(x) method or an nn.Sequential ending in "
                     f"nn.Sigmoid, got {type(model).__name__}")
@@ -229,8 +230,8 @@ def count_params(model: nn.Module) -> int:
 class PooledSetModel(nn.Module):
     """``rho(pool_i phi(x_i))`` with a selectable pooling, for digits or real-valued elements.
 
-    ``phi``: an embedding (``n_tokens`` given: digit tokens, 0 = padding) or an MLP on
-    ``in_features`` real features, then Linear + ReLU to ``hidden``. ``pooling``: ``sum``,
+    ``phi``: an embedding (``input_dim`` given: digit tokens, 0 = padding) or an MLP on
+    ``in_features`` real features, then Linear + ReLU to ``hidden_dim``. ``pooling``: ``sum``,
     ``mean``, ``max`` (padding ignored), ``attention`` (:class:`~labcode.pooling.PMA`) or
     ``slots`` (:class:`~labcode.pooling.SlotSetEncoder`, divided by the number of elements).
     ``rho``: Linear + ReLU, Linear to ``out_features``.
@@ -240,40 +241,42 @@ class PooledSetModel(nn.Module):
 
     POOLINGS = ("sum", "mean", "max", "attention", "slots")
 
-    def __init__(self, pooling: str = "sum", *, n_tokens: int | None = None,
-                 in_features: int | None = None, hidden: int = 32, out_features: int = 1,
-                 num_slots: int = 4, rho_hidden: int = 0, pma_feedforward: bool = True):
+    def __init__(self, pooling: str = "sum", *, input_dim: int | None = None,
+                 in_features: int | None = None, hidden_dim: int = 32, out_features: int = 1,
+                 num_slots: int = 4, rho_hidden_dim: int = 0, pma_feedforward: bool = True):
         super().__init__()
         check_choice("pooling", pooling, self.POOLINGS)
         pma_feedforward = check_bool("pma_feedforward", pma_feedforward)
-        if (n_tokens is None) == (in_features is None):
-            raise ValueError("give exactly one of n_tokens (digit sets) or in_features (real sets)")
-        hidden = check_int("hidden", hidden, 1)
-        self.pooling, self.n_tokens, self.in_features = pooling, n_tokens, in_features
-        if n_tokens is not None:
+        if (input_dim is None) == (in_features is None):
+            raise ValueError("give exactly one of input_dim (digit sets) or in_features "
+                             "(real sets)")
+        hidden_dim = check_int("hidden_dim", hidden_dim, 1)
+        self.pooling, self.input_dim, self.in_features = pooling, input_dim, in_features
+        if input_dim is not None:
             # a lookup table: the most general function of a digit
-            self.phi: nn.Module = nn.Embedding(check_int("n_tokens", n_tokens, 2), hidden)
+            self.phi: nn.Module = nn.Embedding(check_int("input_dim", input_dim, 2), hidden_dim)
         else:
-            self.phi = nn.Sequential(nn.Linear(check_int("in_features", in_features, 1), hidden),
-                                     nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU())
-        width = hidden
+            n_in = check_int("in_features", in_features, 1)
+            self.phi = nn.Sequential(nn.Linear(n_in, hidden_dim), nn.ReLU(),
+                                     nn.Linear(hidden_dim, hidden_dim), nn.ReLU())
+        width = hidden_dim
         if pooling == "attention":
-            self.pma = PMA(hidden, num_heads=1, num_seeds=1,
+            self.pma = PMA(hidden_dim, num_heads=1, num_seeds=1,
                            feedforward=pma_feedforward)
         elif pooling == "slots":
-            self.sse = SlotSetEncoder(hidden, num_slots, hidden, hidden, hidden)
-            width = num_slots * hidden
+            self.sse = SlotSetEncoder(hidden_dim, num_slots, hidden_dim, hidden_dim, hidden_dim)
+            width = num_slots * hidden_dim
         out_features = check_int("out_features", out_features, 1)
-        if check_int("rho_hidden", rho_hidden, 0):
-            self.rho = nn.Sequential(nn.Linear(width, rho_hidden), nn.ReLU(),
-                                     nn.Linear(rho_hidden, out_features))
+        if check_int("rho_hidden_dim", rho_hidden_dim, 0):
+            self.rho = nn.Sequential(nn.Linear(width, rho_hidden_dim), nn.ReLU(),
+                                     nn.Linear(rho_hidden_dim, out_features))
         else:
             self.rho = nn.Linear(width, out_features)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """The pooled representation of each set (what ``rho`` sees)."""
-        if self.n_tokens is not None:
-            check_digit_batch(x, self.n_tokens)
+        if self.input_dim is not None:
+            check_digit_batch(x, self.input_dim)
             mask = x != 0
         else:
             check_dtype(self, check_feature_batch(x, self.in_features))

@@ -88,13 +88,14 @@ def permutation_explorer(models: dict[str, object], x: object, n_orderings: int 
 def nonlinearity_toggle(models: dict[str, object], X: object, y: object) -> widgets.Widget:
     """Pick a DeepSet by its phi (toggle buttons) and watch the pooled values of both classes.
 
-    ``models`` maps labels (e.g. "tanh", "none") to trained DeepSetClassifiers with ``phi_out=1``;
-    ``X, y`` is a batch of the 1/3-vs-1/5 task. Shows ``sum_i phi(x_i)`` per class.
+    ``models`` maps labels ("tanh", "none"...) to trained ``DeepSet`` models with
+    ``latent_dim=1``; ``X, y`` is a batch of the 1/3-vs-1/5 task. Shows ``sum_i phi(x_i)`` per
+    class.
     """
     import torch
 
     if not isinstance(models, dict) or not models:
-        raise TypeError("models must be a non-empty dict {label: DeepSetClassifier}")
+        raise TypeError("models must be a non-empty dict {label: DeepSet}")
     if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor) or len(X) != len(y):
         raise ValueError("X and y must be tensors of the same length, e.g. make_data(200)")
     with torch.no_grad():

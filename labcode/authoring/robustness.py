@@ -43,7 +43,7 @@ from labcode.data import (
     make_symmetric_pairs,
 )
 from labcode.models import (
-    DeepSetClassifier,
+    DeepSet,
     DeepSets,
     LSTMBaseline,
     PooledSetModel,
@@ -364,14 +364,15 @@ def lab02(seed: int) -> list[Outcome]:
 
 @lab("03")
 def lab03(seed: int) -> list[Outcome]:
-    """Lab 03, with labcode's twins of the notebook's code (``DeepSetClassifier`` is its DeepSet,
-    ``mlp(hidden=(16, 16))`` its ``make_mlp(16)``, ``train_steps`` its ``train``).
+    """Lab 03, with labcode's twins of the notebook's code (``DeepSet`` is its DeepSet,
+    ``mlp(hidden_dims=(16, 16))`` its ``make_mlp(16)``, ``train_steps`` its ``train``).
 
     Random: model inits and training batches (``seed_everything(seed)``); test draw fixed.
     """
     seed_everything(seed)
-    deepset, ds_history = train_steps(DeepSetClassifier(), make_data, steps=4000, progress=False)
-    mlp16, mlp_history = train_steps(mlp(hidden=(16, 16)), make_data, steps=4000, progress=False)
+    deepset, ds_history = train_steps(DeepSet(), make_data, steps=4000, progress=False)
+    mlp16, mlp_history = train_steps(mlp(hidden_dims=(16, 16)), make_data, steps=4000,
+                                     progress=False)
     X_test, y_test = make_data(10_000, generator=1)
     n_ds, n_mlp = count_params(deepset), count_params(mlp16)
     steps_ds, steps_mlp = _steps(ds_history), _steps(mlp_history)
@@ -419,8 +420,8 @@ def lab04(seed: int) -> list[Outcome]:
     (generators 1, 2, 3 and held-out seed 1) are fixed.
     """
     seed_everything(seed)
-    deepset, _ = train_steps(DeepSetClassifier(), make_data, steps=2000, progress=False)
-    mlp32, _ = train_steps(mlp(hidden=(32, 32)), make_data, steps=2000, progress=False)
+    deepset, _ = train_steps(DeepSet(), make_data, steps=2000, progress=False)
+    mlp32, _ = train_steps(mlp(hidden_dims=(32, 32)), make_data, steps=2000, progress=False)
     X_test, y_test = make_data(10_000, generator=1)
     acc = {"DeepSet": _accuracy(deepset, X_test, y_test), "MLP": _accuracy(mlp32, X_test, y_test)}
     models = {"DeepSet": deepset, "MLP": mlp32}
@@ -476,8 +477,9 @@ def lab04(seed: int) -> list[Outcome]:
                 "accuracy": _accuracy(model, X_test, y_test)}
 
     sweep_seeds = range(4 * seed, 4 * seed + 4)
-    ds_runs = [run(DeepSetClassifier, s) for s in range(16 * seed, 16 * seed + 16)]
-    mlp_runs = {w: [run(lambda w=w: mlp(hidden=(w, w)), s) for s in sweep_seeds] for w in widths}
+    ds_runs = [run(DeepSet, s) for s in range(16 * seed, 16 * seed + 16)]
+    mlp_runs = {w: [run(lambda w=w: mlp(hidden_dims=(w, w)), s) for s in sweep_seeds]
+                for w in widths}
 
     def median_steps(rs: list[dict[str, float]]) -> float:
         return float(np.median([min(r["steps"], budget) for r in rs]))
@@ -539,12 +541,12 @@ def lab04(seed: int) -> list[Outcome]:
 
 
 class _SumDeepSet(nn.Module):
-    """Lab 05's notebook ``SumDeepSet``: phi = Linear(1, hidden) + ReLU, sum, rho = Linear."""
+    """Lab 05's notebook ``SumDeepSet``: phi = Linear(1, hidden_dim) + ReLU, sum, rho = Linear."""
 
-    def __init__(self, hidden: int = 4):
+    def __init__(self, hidden_dim: int = 4):
         super().__init__()
-        self.phi = nn.Sequential(nn.Linear(1, hidden), nn.ReLU())
-        self.rho = nn.Linear(hidden, 1)
+        self.phi = nn.Sequential(nn.Linear(1, hidden_dim), nn.ReLU())
+        self.rho = nn.Linear(hidden_dim, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.rho(self.phi(x).sum(dim=1)).squeeze(-1)
@@ -616,8 +618,8 @@ def lab05(seed: int) -> list[Outcome]:
         return train_steps(model, make_data, steps=steps, batch_size=200, lr=1e-2,
                            stop_below=0.01, progress=False)
 
-    tanh_model, tanh_history = fit(DeepSetClassifier(activation="tanh"))
-    affine_model, affine_history = fit(DeepSetClassifier(activation="none"))
+    tanh_model, tanh_history = fit(DeepSet(activation="tanh"))
+    affine_model, affine_history = fit(DeepSet(activation="none"))
     X_test, y_test = make_data(10_000, generator=1)
     acc_tanh = _accuracy(tanh_model, X_test, y_test)
     with torch.no_grad():
@@ -639,7 +641,7 @@ def lab05(seed: int) -> list[Outcome]:
     relu_runs = []
     for s in range(16 * seed, 16 * seed + 16):
         torch.manual_seed(s)
-        model, history = fit(DeepSetClassifier(activation="relu", phi_hidden=3), steps=1000)
+        model, history = fit(DeepSet(activation="relu", hidden_dim=3), steps=1000)
         relu_runs.append({"model": model, "accuracy": _accuracy(model, X_test, y_test),
                           "loss": float(np.mean(history[-50:])),
                           "separation": _separation(model.phi)})
@@ -670,7 +672,7 @@ def lab05(seed: int) -> list[Outcome]:
             near_spread = max(near_spread, _pooled_spread(near, X_test))
 
     cardinalities = [1, 5, 10, 50, 100, 500, 1000]
-    exact_model = _hand_set_sum(_SumDeepSet(hidden=4))
+    exact_model = _hand_set_sum(_SumDeepSet(hidden_dim=4))
     lab02_model = _hand_set_lab02(DeepSets(input_dim=11, embedding_dim=128, hidden_dim=64))
     sum_error, lab02_error = 0.0, 0.0
     with torch.no_grad():
@@ -745,7 +747,7 @@ _CASES = {  # label: (activation, the Linear layers of phi that keep a bias), as
 
 def _random_phi(activation: str, biases: tuple[int, ...]) -> nn.Sequential:
     """The notebook's ``random_phi``: phi 2 -> 8 -> 8 -> 4, biases only in ``biases``."""
-    phi = DeepSetClassifier(n_features=2, phi_hidden=8, phi_out=4, activation=activation,
+    phi = DeepSet(in_features=2, hidden_dim=8, latent_dim=4, activation=activation,
                             phi_bias=bool(biases)).phi
     with torch.no_grad():
         for k, linear in enumerate(phi[::2]):
@@ -773,8 +775,8 @@ def lab06(seed: int) -> list[Outcome]:
     keep = [k for k in _CASES if k not in collapse]
     odd = ("linear", "tanh, no bias")
 
-    def make_model(activation: str, phi_bias: bool) -> DeepSetClassifier:
-        return DeepSetClassifier(n_features=2, phi_hidden=8, phi_out=4, rho_hidden=8,
+    def make_model(activation: str, phi_bias: bool) -> DeepSet:
+        return DeepSet(in_features=2, hidden_dim=8, latent_dim=4, rho_hidden_dim=8,
                                  activation=activation, phi_bias=phi_bias)
 
     models = {"odd": make_model("tanh", False), "tanh + bias": make_model("tanh", True),
@@ -885,7 +887,7 @@ def lab07(seed: int) -> list[Outcome]:
 
     def fit(pooling: str, task: str) -> dict[str, float]:
         torch.manual_seed(seed)
-        model = PooledSetModel(pooling, n_tokens=_TOP + 1, hidden=32, pma_feedforward=False)
+        model = PooledSetModel(pooling, input_dim=_TOP + 1, hidden_dim=32, pma_feedforward=False)
         train(model, X_train, _TASKS[task](X_train).astype(np.float32), epochs=3,
               batch_size=128, lr=1.5e-2, final_lr=1e-3, seed=seed, progress=False)
         acc = {}
@@ -912,7 +914,7 @@ def lab07(seed: int) -> list[Outcome]:
     once, thrice = torch.tensor([[3, 7, 0, 0, 0, 0]]), torch.tensor([[3, 7, 3, 7, 3, 7]])
     repeat = {}
     for p in _POOLINGS:
-        model = PooledSetModel(p, n_tokens=_TOP + 1, hidden=32, pma_feedforward=False)
+        model = PooledSetModel(p, input_dim=_TOP + 1, hidden_dim=32, pma_feedforward=False)
         with torch.no_grad():
             repeat[p] = float((model.encode(once) - model.encode(thrice)).abs().max())
     return [
@@ -1044,7 +1046,8 @@ def lab08(seed: int) -> list[Outcome]:
     models = {}
     for name, pooling in {"mean": "mean", "SSE": "slots", "PMA": "attention"}.items():
         torch.manual_seed(seed)
-        model = PooledSetModel(pooling, in_features=1, hidden=16, out_features=2, rho_hidden=32)
+        model = PooledSetModel(pooling, in_features=1, hidden_dim=16, out_features=2,
+                               rho_hidden_dim=32)
         models[name], _ = train_steps(model, draw, steps=500, batch_size=32, lr=3e-3,
                                       loss_fn=nn.L1Loss(), progress=False)
     x_val, c_val = (torch.from_numpy(a) for a in make_mixture_sets(500, 128, seed=99))
@@ -1115,3 +1118,15 @@ def lab08(seed: int) -> list[Outcome]:
                     sys_err / e[0], sys_err < e[0]),
         ]
     return outcomes
+
+
+def _load_lab_modules() -> None:
+    """Import ``robustness_labNN.py`` beside this file: labs 09 on register from their own file."""
+    import importlib
+    from pathlib import Path
+
+    for path in sorted(Path(__file__).parent.glob("robustness_lab[0-9][0-9].py")):
+        importlib.import_module(f"labcode.authoring.{path.stem}")
+
+
+_load_lab_modules()

@@ -158,7 +158,7 @@ def check_train(train: Callable[..., object]) -> None:
 
     def body(c: _Checker) -> None:
         steps = 200
-        model = mlp(hidden=(32, 32))
+        model = mlp(hidden_dims=(32, 32))
         before = [p.detach().clone() for p in model.parameters()]
         try:
             out = train(model, steps=steps, progress=False)

@@ -16,8 +16,8 @@ def check_exact_sum(set_exact_sum: Callable[..., object], SumDeepSet: type) -> N
     from torch import nn
 
     def body(c: _Checker) -> None:
-        for hidden in (1, 4):
-            model = SumDeepSet(hidden=hidden)
+        for hidden_dim in (1, 4):
+            model = SumDeepSet(hidden_dim=hidden_dim)
             out = set_exact_sum(model)
             c.expect(out is None or out is model,
                      "set_exact_sum should change the given model in place (and return it or "
@@ -35,7 +35,7 @@ def check_exact_sum(set_exact_sum: Callable[..., object], SumDeepSet: type) -> N
                              f"model(x) should give one prediction per set, got shape "
                              f"{tuple(pred.shape)}.")
                     c.expect(torch.equal(pred, x.sum(dim=(1, 2))),
-                             f"with hidden={hidden}, sets of {card} digits are not summed "
+                             f"with hidden_dim={hidden_dim}, sets of {card} digits are not summed "
                              "exactly. phi should return x itself in one unit (weight 1, "
                              "bias 0) and 0 in every other unit (weights and biases 0); rho "
                              "should read that unit with weight 1 and bias 0.")

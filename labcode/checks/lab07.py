@@ -13,7 +13,7 @@ from labcode.checks._common import (
 
 
 def check_pool(pool: Callable[..., object]) -> None:
-    """Self-check for Lab 07's ``pool(h, mask, how)`` (sum, mean and max with padding)."""
+    """Self-check for Lab 07's ``pool(h, how, mask)`` (sum, mean and max with padding)."""
     import torch
 
     def mean_hint(out: torch.Tensor, h: torch.Tensor, m: torch.Tensor) -> str:
@@ -55,8 +55,8 @@ def check_pool(pool: Callable[..., object]) -> None:
                      "mask.sum(dim=1, keepdim=True), has shape (batch, 1).")
         for how, expected in (("mean", [r.mean(0) for r in real]),
                               ("max", [r.max(0).values for r in real])):
-            call = f"pool(h, mask, {how!r})"
-            out = _call_tensor_fn(pool, (h, mask, how), call, broadcast)
+            call = f"pool(h, {how!r}, mask)"
+            out = _call_tensor_fn(pool, (h, how, mask), call, broadcast)
             problem = _tensor_output_hint(out, call, (4, 3), h.dtype,
                                           "Reduce over the elements, dim=1.")
             c.expect(problem is None, problem)
@@ -64,7 +64,7 @@ def check_pool(pool: Callable[..., object]) -> None:
             hint = "" if ok else mean_hint(out, h, m) if how == "mean" else max_hint(out, h, m)
             c.expect(ok, f"{how} pooling is wrong on padded sets: {hint}")
             perm = torch.randperm(6)
-            c.expect(torch.allclose(pool(h[:, perm], mask[:, perm], how), out, atol=1e-5),
+            c.expect(torch.allclose(pool(h[:, perm], how, mask[:, perm]), out, atol=1e-5),
                      f"{how} pooling should not depend on the order of the elements.")
 
     _run("pool", pool, body)

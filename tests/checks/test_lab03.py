@@ -12,7 +12,7 @@ from torch import nn
 
 from labcode import checks, data, models
 from labcode.data import make_data
-from labcode.models import DeepSetClassifier
+from labcode.models import DeepSet as LibraryDeepSet
 from labcode.training import train_steps
 from tests.conftest import assert_hint, assert_not_implemented, solution_namespace, verdict
 
@@ -144,7 +144,7 @@ class MixesObjects(DeepSet):
 
 class Huge(DeepSet):
     def __init__(self):
-        super().__init__(hidden=64)
+        super().__init__(hidden_dim=64)
 
 
 class FirstObjectOnly(DeepSet):
@@ -182,7 +182,7 @@ class Float64Output(DeepSet):
         return super().forward(x).double()
 
 
-@pytest.mark.parametrize("cls", [DeepSet, DeepSetClassifier], ids=["solution", "labcode"])
+@pytest.mark.parametrize("cls", [DeepSet, LibraryDeepSet], ids=["solution", "labcode"])
 def test_correct_deepset_passes(cls, capsys):
     out = verdict(checks.check_deepset, cls, capsys)
     assert out.startswith("✓ DeepSet: all 11 checks passed"), out

@@ -17,7 +17,7 @@ SumDeepSet, set_exact_sum = SOLUTION["SumDeepSet"], SOLUTION["set_exact_sum"]
 
 
 def test_the_solution_sums_exactly_at_cardinality_1000():
-    model = set_exact_sum(SumDeepSet(hidden=4))
+    model = set_exact_sum(SumDeepSet(hidden_dim=4))
     x = torch.randint(1, 11, (20, 1000, 1)).float()
     with torch.no_grad():
         assert torch.equal(model(x), x.sum(dim=(1, 2)))
@@ -47,7 +47,7 @@ def replaces_the_relu(model):
 
 
 def returns_a_new_model(model):
-    return set_exact_sum(SumDeepSet(hidden=4))
+    return set_exact_sum(SumDeepSet(hidden_dim=4))
 
 
 @pytest.mark.parametrize("wrong,hint", [

@@ -16,14 +16,14 @@ pool = solution_namespace(7, ["pool"])["pool"]
 
 def pool_with(how, wrong):
     """The notebook's pool with ``wrong(h, mask, m)`` in place of one pooling."""
-    def student(h, mask, how_):
-        return wrong(h, mask, mask.unsqueeze(-1)) if how_ == how else pool(h, mask, how_)
+    def student(h, how_, mask):
+        return wrong(h, mask, mask.unsqueeze(-1)) if how_ == how else pool(h, how_, mask)
     return student
 
 
-def pool_unfinished(h, mask, how):
+def pool_unfinished(h, how, mask):
     if how == "sum":
-        return pool(h, mask, how)
+        return pool(h, how, mask)
     raise NotImplementedError("pool: mean and max")
 
 
@@ -32,7 +32,7 @@ def test_correct_pool_passes(capsys):
 
 
 def test_library_pool_passes(capsys):
-    out = verdict(checks.check_pool, lambda h, m, how: library_pool(h, how, m), capsys)
+    out = verdict(checks.check_pool, library_pool, capsys)
     assert out.startswith("✓ pool: all 6 checks passed"), out
 
 
@@ -53,8 +53,8 @@ def test_library_pool_passes(capsys):
      "take its `.values`"),
     (pool_with("max", lambda h, mask, m: None), "did you forget the `return`?"),
     # labcode's pool, misused: the mask forgotten; zero padding in the max
-    (lambda h, m, how: library_pool(h, how), "REAL elements"),
-    (lambda h, m, how: library_pool(h * m.unsqueeze(-1), how) if how == "max"
+    (lambda h, how, m: library_pool(h, how), "REAL elements"),
+    (lambda h, how, m: library_pool(h * m.unsqueeze(-1), how) if how == "max"
      else library_pool(h, how, m), "-inf"),
 ])
 def test_wrong_pool_gets_a_hint(student, hint, capsys):

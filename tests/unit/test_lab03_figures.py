@@ -8,7 +8,7 @@ import torch
 
 from labcode import plots
 from labcode.data import make_data
-from labcode.models import DeepSetClassifier, mlp
+from labcode.models import DeepSet, mlp
 from labcode.widgets import permutation_explorer
 
 
@@ -51,7 +51,7 @@ def test_plot_width_sweep_and_permutation_outputs():
 
 def test_permutation_explorer():
     X, _ = make_data(2, generator=0)
-    widget = permutation_explorer({"DeepSet": DeepSetClassifier(), "MLP": mlp()}, X[0],
+    widget = permutation_explorer({"DeepSet": DeepSet(), "MLP": mlp()}, X[0],
                                   n_orderings=5)
     button, interactive = widget.children
     slider = interactive.children[0]

@@ -1,4 +1,4 @@
-"""Lab 03's labcode: make_data, DeepSetClassifier, mlp, logits_of, count_params, train_steps."""
+"""Lab 03's labcode: make_data, DeepSet, mlp, logits_of, count_params, train_steps."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from labcode.data import make_data
-from labcode.models import DeepSetClassifier, count_params, logits_of, mlp
+from labcode.models import DeepSet, count_params, logits_of, mlp
 from labcode.symmetry import invariance_deviation
 from labcode.training import steps_to_reach, train_steps
 
@@ -82,7 +82,7 @@ def test_make_data_rejects_a_bad_generator():
 
 
 def test_deepset_classifier_defaults():
-    model = DeepSetClassifier()
+    model = DeepSet()
     assert count_params(model) == 62
     X, _ = make_data(64, generator=0)
     out = model(X)
@@ -95,30 +95,30 @@ def test_deepset_classifier_defaults():
 @pytest.mark.parametrize("activation", ["tanh", "relu", "none"])
 @pytest.mark.parametrize("pooling", ["sum", "mean", "max"])
 def test_deepset_classifier_is_invariant_for_every_option(activation, pooling):
-    model = DeepSetClassifier(n_features=2, activation=activation, pooling=pooling)
+    model = DeepSet(in_features=2, activation=activation, pooling=pooling)
     x = torch.rand(40, 10, 2)
     assert invariance_deviation(model.logits, x, n_perms=10, seed=0) <= 1e-6
 
 
 def test_activation_none_makes_phi_affine():
-    phi = DeepSetClassifier(activation="none").phi
+    phi = DeepSet(activation="none").phi
     assert not any(isinstance(m, (nn.Tanh, nn.ReLU)) for m in phi)
     a, b = torch.rand(5, 10, 1), torch.rand(5, 10, 1)
     for t in (0.3, -1.7, 2.0):  # affine: phi(t a + (1 - t) b) = t phi(a) + (1 - t) phi(b)
         assert torch.allclose(phi(t * a + (1 - t) * b), t * phi(a) + (1 - t) * phi(b), atol=1e-5)
-    tanh_phi = DeepSetClassifier(activation="tanh").phi
+    tanh_phi = DeepSet(activation="tanh").phi
     assert any(isinstance(m, nn.Tanh) for m in tanh_phi)
-    assert any(isinstance(m, nn.ReLU) for m in DeepSetClassifier(activation="relu").phi)
+    assert any(isinstance(m, nn.ReLU) for m in DeepSet(activation="relu").phi)
 
 
 def test_deepset_classifier_rejects_bad_options_and_input():
     with pytest.raises(ValueError, match="activation"):
-        DeepSetClassifier(activation="sigmoid")
+        DeepSet(activation="sigmoid")
     with pytest.raises(ValueError, match="pooling"):
-        DeepSetClassifier(pooling="median")
-    with pytest.raises(ValueError, match="phi_hidden"):
-        DeepSetClassifier(phi_hidden=0)
-    model = DeepSetClassifier()
+        DeepSet(pooling="median")
+    with pytest.raises(ValueError, match="hidden_dim"):
+        DeepSet(hidden_dim=0)
+    model = DeepSet()
     with pytest.raises(ValueError, match="unsqueeze"):
         model(torch.rand(4, 10))
     with pytest.raises(TypeError, match="float"):
@@ -136,16 +136,16 @@ def test_mlp_builder():
     X, _ = make_data(8, generator=0)
     assert net(X).shape == (8, 1)
     assert torch.allclose(torch.sigmoid(logits_of(net, X)), net(X))
-    assert count_params(mlp(hidden=(32, 32))) == 1441
-    assert count_params(mlp(hidden=())) == 11  # logistic regression
-    no_sigmoid = mlp(hidden=(4,), activation="tanh", sigmoid=False)
+    assert count_params(mlp(hidden_dims=(32, 32))) == 1441
+    assert count_params(mlp(hidden_dims=())) == 11  # logistic regression
+    no_sigmoid = mlp(hidden_dims=(4,), activation="tanh", sigmoid=False)
     assert not isinstance(no_sigmoid[-1], nn.Sigmoid)
     with pytest.raises(TypeError, match="logits"):
         logits_of(no_sigmoid, X)
     with pytest.raises(TypeError, match="tuple"):
-        mlp(hidden=16)
+        mlp(hidden_dims=16)
     with pytest.raises(ValueError, match="hidden width"):
-        mlp(hidden=(16, 0))
+        mlp(hidden_dims=(16, 0))
 
 
 def test_count_params():
@@ -162,7 +162,7 @@ def test_count_params():
 
 def test_train_steps_reduces_the_loss():
     torch.manual_seed(0)
-    model = mlp(hidden=(32, 32))
+    model = mlp(hidden_dims=(32, 32))
     trained, history = train_steps(model, make_data, steps=300, progress=False)
     assert trained is model and len(history) == 300
     assert all(isinstance(v, float) and math.isfinite(v) for v in history)
@@ -191,7 +191,7 @@ def test_train_steps_with_another_loss_and_early_stopping():
 
 def test_train_steps_checks_the_model_and_what_draw_returns():
     """Only what students write is checked (the settings come from the notebooks)."""
-    model = mlp(hidden=(2,))
+    model = mlp(hidden_dims=(2,))
     with pytest.raises(TypeError, match="nn.Module"):
         train_steps(lambda x: x, make_data, steps=1)
     with pytest.raises(ValueError, match="no parameters"):

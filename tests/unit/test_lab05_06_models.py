@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from labcode.data import PAIR_NORMS, make_data, make_symmetric_pairs
-from labcode.models import DeepSetClassifier, DeepSets
+from labcode.models import DeepSet, DeepSets
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 def test_affine_phi_pools_both_classes_to_the_same_value():
     X, y = make_data(200, generator=1)
     for _ in range(3):  # any affine phi, whatever its parameters
-        model = DeepSetClassifier(activation="none")
+        model = DeepSet(activation="none")
         with torch.no_grad():
             pooled = model.phi(X).sum(dim=1)[:, 0]
         assert (pooled.max() - pooled.min()).abs() < 1e-5
@@ -29,7 +29,7 @@ def test_affine_phi_pools_both_classes_to_the_same_value():
 def test_tanh_phi_pools_the_classes_apart():
     X, y = make_data(200, generator=1)
     torch.manual_seed(3)
-    model = DeepSetClassifier(activation="tanh")
+    model = DeepSet(activation="tanh")
     with torch.no_grad():
         pooled = model.phi(X).sum(dim=1)[:, 0]
     gap = pooled[y[:, 0] == 0].mean() - pooled[y[:, 0] == 1].mean()
@@ -40,11 +40,11 @@ def test_tanh_phi_pools_the_classes_apart():
 
 
 def test_phi_bias_false_removes_every_phi_bias_and_keeps_the_default():
-    assert all(layer.bias is None for layer in DeepSetClassifier(phi_bias=False).phi
+    assert all(layer.bias is None for layer in DeepSet(phi_bias=False).phi
                if isinstance(layer, nn.Linear))
-    assert sum(p.numel() for p in DeepSetClassifier().parameters()) == 62
+    assert sum(p.numel() for p in DeepSet().parameters()) == 62
     with pytest.raises(TypeError):
-        DeepSetClassifier(phi_bias="no")
+        DeepSet(phi_bias="no")
 
 
 # --------------------------------------------------------------------------- Lab 06: {x, -x}
@@ -57,7 +57,7 @@ def symmetric_sets(n=6):
 
 @pytest.mark.parametrize("activation,bias", [("tanh", False), ("none", False), ("none", True)])
 def test_odd_or_affine_phi_gives_the_same_sum_on_every_symmetric_set(activation, bias):
-    phi = DeepSetClassifier(n_features=2, phi_hidden=8, phi_out=4, activation=activation,
+    phi = DeepSet(in_features=2, hidden_dim=8, latent_dim=4, activation=activation,
                             phi_bias=bias).phi
     with torch.no_grad():
         pooled = phi(symmetric_sets()).sum(dim=1)
@@ -66,7 +66,7 @@ def test_odd_or_affine_phi_gives_the_same_sum_on_every_symmetric_set(activation,
 
 @pytest.mark.parametrize("activation,bias", [("relu", False), ("relu", True), ("tanh", True)])
 def test_relu_or_biased_phi_separates_symmetric_sets(activation, bias):
-    phi = DeepSetClassifier(n_features=2, phi_hidden=8, phi_out=4, activation=activation,
+    phi = DeepSet(in_features=2, hidden_dim=8, latent_dim=4, activation=activation,
                             phi_bias=bias).phi
     with torch.no_grad():
         pooled = phi(symmetric_sets()).sum(dim=1)

@@ -79,9 +79,9 @@ def test_pma_feedforward_must_be_a_bool():
 
 def test_pooled_set_model_default_attention_is_unchanged(one_torch_thread):
     torch.manual_seed(1)
-    default = PooledSetModel("attention", n_tokens=11, hidden=32)
+    default = PooledSetModel("attention", input_dim=11, hidden_dim=32)
     torch.manual_seed(1)
-    explicit = PooledSetModel("attention", n_tokens=11, hidden=32, pma_feedforward=True)
+    explicit = PooledSetModel("attention", input_dim=11, hidden_dim=32, pma_feedforward=True)
     assert default.pma.feedforward is not None
     assert count_params(default) == 6753
     x = torch.tensor([[3, 7, 0, 0], [1, 2, 3, 4]])
@@ -90,7 +90,7 @@ def test_pooled_set_model_default_attention_is_unchanged(one_torch_thread):
 
 
 def test_pooled_set_model_attention_without_feedforward(one_torch_thread):
-    model = PooledSetModel("attention", n_tokens=11, hidden=32, pma_feedforward=False)
+    model = PooledSetModel("attention", input_dim=11, hidden_dim=32, pma_feedforward=False)
     assert model.pma.feedforward is None
     assert count_params(model) == 6753 - 2 * (32 * 32 + 32)
     assert isinstance(model.rho, torch.nn.Linear)
@@ -106,9 +106,9 @@ def test_pooled_set_model_attention_without_feedforward(one_torch_thread):
 @pytest.mark.parametrize("pooling", ["sum", "mean", "max", "slots"])
 def test_pma_feedforward_changes_nothing_for_other_poolings(pooling, one_torch_thread):
     torch.manual_seed(2)
-    a = PooledSetModel(pooling, n_tokens=11, hidden=8)
+    a = PooledSetModel(pooling, input_dim=11, hidden_dim=8)
     torch.manual_seed(2)
-    b = PooledSetModel(pooling, n_tokens=11, hidden=8, pma_feedforward=False)
+    b = PooledSetModel(pooling, input_dim=11, hidden_dim=8, pma_feedforward=False)
     x = torch.tensor([[3, 7, 0], [1, 2, 3]])
     with torch.no_grad():
         assert torch.equal(a(x), b(x))
@@ -116,4 +116,4 @@ def test_pma_feedforward_changes_nothing_for_other_poolings(pooling, one_torch_t
 
 def test_pooled_set_model_pma_feedforward_must_be_a_bool():
     with pytest.raises(TypeError, match="pma_feedforward must be True or False"):
-        PooledSetModel("attention", n_tokens=11, pma_feedforward="no")
+        PooledSetModel("attention", input_dim=11, pma_feedforward="no")

@@ -41,7 +41,7 @@ def test_repeating_elements_is_seen_by_sum_only():
     once, thrice = torch.tensor([[3, 7, 0, 0, 0, 0]]), torch.tensor([[3, 7, 3, 7, 3, 7]])
     for pooling in ("sum", "mean", "max", "attention"):
         torch.manual_seed(1)
-        model = PooledSetModel(pooling, n_tokens=11, hidden=8)
+        model = PooledSetModel(pooling, input_dim=11, hidden_dim=8)
         with torch.no_grad():
             same = torch.allclose(model.encode(once), model.encode(thrice), atol=1e-6)
         assert same == (pooling != "sum"), pooling
@@ -50,11 +50,11 @@ def test_repeating_elements_is_seen_by_sum_only():
 def test_pooled_model_shapes_and_errors():
     x = torch.randint(0, 11, (5, 9))
     x[:, -1] = 3
-    assert PooledSetModel("max", n_tokens=11).forward(x).shape == (5,)
-    real = PooledSetModel("slots", in_features=2, out_features=3, rho_hidden=8)
+    assert PooledSetModel("max", input_dim=11).forward(x).shape == (5,)
+    real = PooledSetModel("slots", in_features=2, out_features=3, rho_hidden_dim=8)
     assert real(torch.randn(4, 6, 2)).shape == (4, 3)
     with pytest.raises(ValueError, match="pooling must be one of"):
-        PooledSetModel("median", n_tokens=11)
+        PooledSetModel("median", input_dim=11)
     with pytest.raises(ValueError, match="exactly one of"):
         PooledSetModel("sum")
 

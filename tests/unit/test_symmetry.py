@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from labcode.models import DeepSetClassifier, mlp
+from labcode.models import DeepSet, mlp
 from labcode.symmetry import equivariance_deviation, invariance_deviation, permute_sets
 
 
@@ -35,7 +35,7 @@ def test_invariance_deviation_of_invariant_functions_is_rounding():
     x = torch.rand(50, 10, 3)
     assert invariance_deviation(lambda t: t.sum(dim=1), x, n_perms=20, seed=0) <= 1e-5
     assert invariance_deviation(lambda t: t.max(dim=1).values, x, n_perms=20, seed=0) == 0.0
-    model = DeepSetClassifier(n_features=3)
+    model = DeepSet(in_features=3)
     assert invariance_deviation(model, x, n_perms=20, seed=0) <= 1e-6
 
 
@@ -44,7 +44,7 @@ def test_invariance_deviation_detects_order_dependence():
     assert invariance_deviation(lambda t: t[:, 0], x, n_perms=5, seed=0) > 0.1
     weights = torch.arange(10, dtype=torch.float32).view(1, 10, 1)
     assert invariance_deviation(lambda t: (weights * t).sum(dim=1), x, n_perms=5, seed=0) > 0.1
-    assert invariance_deviation(mlp(hidden=(8,)), x, n_perms=5, seed=0) > 1e-4
+    assert invariance_deviation(mlp(hidden_dims=(8,)), x, n_perms=5, seed=0) > 1e-4
 
 
 def test_invariance_deviation_with_padding_on_digit_rows():
@@ -64,13 +64,13 @@ def test_invariance_deviation_with_padding_on_digit_rows():
 
 def test_seed_makes_the_check_reproducible():
     x = torch.rand(20, 10, 1)
-    f = mlp(hidden=(4,))
+    f = mlp(hidden_dims=(4,))
     assert invariance_deviation(f, x, 3, seed=5) == invariance_deviation(f, x, 3, seed=5)
 
 
 def test_equivariance_deviation():
     x = torch.rand(30, 8, 2)
-    phi = DeepSetClassifier(n_features=2).phi
+    phi = DeepSet(in_features=2).phi
     assert equivariance_deviation(phi, x, n_perms=10, seed=0) <= 1e-6
     assert equivariance_deviation(lambda t: t - t.mean(dim=1, keepdim=True), x, 10, 0) <= 1e-6
     assert equivariance_deviation(lambda t: t.cumsum(dim=1), x, n_perms=10, seed=0) > 0.1
