@@ -9,6 +9,9 @@ One concept per module:
 - :mod:`labcode.training` -- epoch and step training loops, checkpoints
 - :mod:`labcode.evaluation` -- accuracy and MAE per cardinality, seed studies
 - :mod:`labcode.symmetry` -- permutation invariance/equivariance, mini-batch consistency
+- :mod:`labcode.equivariant` -- equivariant layers (DeepSets, SAB) and the odd-one-out task
+- :mod:`labcode.pointclouds` -- generated point clouds of five shapes, PointNet-style tests
+- :mod:`labcode.encodings` -- what a sum can encode: digit codes, latent-size sweeps
 - :mod:`labcode.plots` -- figures shared by the labs
 - :mod:`labcode.widgets` -- ipywidgets demos
 - :mod:`labcode.checks` -- student self-checks, one module per lab

@@ -254,13 +254,13 @@ def seed_table(rows: list[dict[str, object]]) -> str:
     at the largest cardinality once the padding term ``(M - 10) p`` is subtracted."""
     cards = list(rows[0]["accuracy"])  # type: ignore[call-overload]
     width = max(len(str(r["model"])) for r in rows) + 2
-    head = f"{'model':<{width}}{'seed':>4}" + "".join(f"{'M = ' + str(m):>10}" for m in cards)
+    head = f"{'model':<{width}}{'seed':>4}" + "".join(f"{'M = ' + str(m):>9}" for m in cards)
     last = cards[-1]
-    lines = [head + f"{'p = c(0)':>11}{'M = ' + str(last) + ', minus (M-10)p':>24}"]
+    lines = [head + f"{'p = c(0)':>10}{'M = ' + str(last) + ' - (M-10)p':>19}"]  # <= 79 wide
     for r in rows:
         acc = r["accuracy"]
         lines.append(f"{r['model']:<{width}}{r['seed']:>4}"
-                     + "".join(f"{acc[m]:>10.2f}" for m in cards)  # type: ignore[index]
-                     + f"{r['p']:>+11.4f}"
-                     + f"{r['corrected'][last]:>24.2f}")  # type: ignore[index]
+                     + "".join(f"{acc[m]:>9.2f}" for m in cards)  # type: ignore[index]
+                     + f"{r['p']:>+10.4f}"
+                     + f"{r['corrected'][last]:>19.2f}")  # type: ignore[index]
     return "\n".join(lines)

@@ -1,8 +1,11 @@
 """Training: epochs of mini-batches over a padded data set, loss history, checkpoints.
 
-``train`` runs Adam on the L1 loss (seed Lab 8, Task 5) with a tqdm progress bar and returns a
-``History``. ``save_checkpoint`` / ``load_checkpoint`` write and read a model's parameters
-(``torch.load(..., weights_only=True)``) and refuse a checkpoint of another architecture.
+``train`` runs Adam on the L1 loss (seed Lab 8, Task 5) with a progress line and returns a
+``History``. The progress line (``progress_bar``) is plain text, updated in place while a loop
+runs and replaced by a one-line summary when it ends: a saved notebook keeps only the summary
+(no widget, nothing to load on the website). ``save_checkpoint`` / ``load_checkpoint`` write
+and read a model's parameters (``torch.load(..., weights_only=True)``) and refuse a checkpoint
+of another architecture.
 
 Only what students write is checked, with a message that says what was expected: the model (an
 ``nn.Module`` with parameters), what their batch function or ``draw`` and their model return on
@@ -13,15 +16,15 @@ come from the notebooks and are used as given.
 from __future__ import annotations
 
 import pickle
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from labcode._validate import as_array, call_model
 
@@ -48,6 +51,147 @@ def make_batch(X: np.ndarray, y: np.ndarray, idx: np.ndarray,
     x_batch = torch.as_tensor(X[idx], dtype=torch.long, device=device)
     y_batch = torch.as_tensor(y[idx], dtype=torch.float32, device=device)
     return x_batch, y_batch
+
+
+# --- Progress: one line of text while a loop runs, one line of summary when it ends ---
+
+#: Seconds between two redraws of a progress line.
+PROGRESS_INTERVAL = 0.5
+_BAR_CELLS = 20
+
+
+def _in_kernel() -> bool:
+    """True inside a Jupyter kernel, where a text output can be updated in place."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+class ProgressLine:
+    """One line of text that shows how far a loop has got, and ends as a one-line summary.
+
+    In Jupyter it is one plain-text output, updated in place at most every ``interval``
+    seconds; elsewhere it is redrawn on stderr when that is a terminal. ``close(summary)``
+    replaces it with ``summary``, the only line a saved notebook keeps. Nothing is shown before
+    the first ``update``, so a loop whose first step fails leaves no progress line behind.
+    """
+
+    def __init__(self, total: int | None, desc: str = "", unit: str = "steps",
+                 interval: float = PROGRESS_INTERVAL) -> None:
+        self.total, self.desc, self.unit, self.interval = total, desc, unit, interval
+        self.n = 0
+        self.note = ""
+        self.start = time.perf_counter()
+        self.closed = False
+        self._drawn_at: float | None = None
+        self._handle = None  # IPython's DisplayHandle, once the line is shown in Jupyter
+        self._on_terminal = False
+
+    @property
+    def seconds(self) -> float:
+        """Seconds since the line was created."""
+        return time.perf_counter() - self.start
+
+    def line(self) -> str:
+        """``desc: ████░░░░  20% 40/200 steps, 1.2 s, note``."""
+        head = f"{self.desc}: " if self.desc else ""
+        if self.total:
+            done = min(self.n / self.total, 1.0)
+            cells = int(_BAR_CELLS * done)
+            bar = "█" * cells + "░" * (_BAR_CELLS - cells)
+            count = f"{bar} {done:4.0%} {self.n}/{self.total} {self.unit}"
+        else:
+            count = f"{self.n} {self.unit}"
+        note = f", {self.note}" if self.note else ""
+        return f"{head}{count}, {self.seconds:.1f} s{note}"
+
+    def update(self, n: int = 1, note: str | None = None) -> None:
+        """Count ``n`` more steps (and replace the note); redraw if ``interval`` has passed."""
+        self.n += n
+        if note is not None:
+            self.note = note
+        now = time.perf_counter()
+        if self._drawn_at is None or now - self._drawn_at >= self.interval:
+            self._drawn_at = now
+            self._show(self.line())
+
+    def _show(self, text: str) -> None:
+        if _in_kernel():
+            from IPython.display import display
+
+            bundle = {"text/plain": text}
+            if self._handle is None:
+                self._handle = display(bundle, raw=True, display_id=True)
+            else:
+                self._handle.update(bundle, raw=True)
+        elif sys.stderr.isatty():
+            sys.stderr.write("\r" + text + "\x1b[K")
+            sys.stderr.flush()
+            self._on_terminal = True
+
+    def close(self, summary: str | None = None) -> None:
+        """Replace the line by ``summary`` (default: steps done and seconds). Shows nothing if
+        nothing was ever counted; a second call does nothing."""
+        if self.closed:
+            return
+        self.closed = True
+        if self._drawn_at is None:
+            return
+        if summary is None:
+            head = f"{self.desc}: " if self.desc else ""
+            summary = f"{head}{self.n} {self.unit} in {self.seconds:.1f} s"
+        if self._handle is not None:
+            self._handle.update({"text/plain": summary}, raw=True)
+            return
+        if self._on_terminal:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+        print(summary)
+
+
+def _loss(value: float) -> str:
+    """A loss for a summary line: 3 decimals, or 3 significant digits below 0.01."""
+    return f"{value:.3f}" if abs(value) >= 0.01 or value == 0 else f"{value:.2e}"
+
+
+def progress_bar(iterable: Iterable, desc: str = "", total: int | None = None,
+                 disable: bool = False, unit: str = "steps") -> Iterator:
+    """Loop over ``iterable`` with a progress line (like ``tqdm``), then print a summary.
+
+    While the loop runs, one line of text shows how far it has got, updated in place; when the
+    loop ends, the line becomes ``desc: 4000 steps in 3.1 s`` (or ``desc: stopped after 812
+    of 4000 steps`` after a ``break``). It is plain text: a saved notebook keeps the summary
+    and nothing else. ``disable=True`` shows nothing. ``total`` defaults to ``len(iterable)``.
+    """
+    if not isinstance(desc, str) or not isinstance(unit, str):
+        raise TypeError("desc and unit must be strings, e.g. desc=\"DeepSet\"")
+    if total is None and hasattr(iterable, "__len__"):
+        total = len(iterable)
+    return _progress(iterable, desc, total, bool(disable), unit)
+
+
+def _progress(iterable: Iterable, desc: str, total: int | None, disable: bool,
+              unit: str) -> Iterator:
+    if disable:
+        yield from iterable
+        return
+    line = ProgressLine(total, desc, unit)
+    finished = False
+    try:
+        for item in iterable:
+            yield item
+            line.update()
+        finished = True
+    finally:
+        head = f"{desc}: " if desc else ""
+        if finished or line.n == total:
+            line.close(f"{head}{line.n} {unit} in {line.seconds:.1f} s")
+        else:
+            of = f" of {total}" if total else ""
+            line.close(f"{head}stopped after {line.n}{of} {unit}, {line.seconds:.1f} s")
 
 
 @dataclass
@@ -80,8 +224,9 @@ def train(
     Each epoch visits every row of ``X`` once, in an order drawn from ``seed``. With
     ``final_lr`` set, the last epoch uses that learning rate (``lr`` before it). ``batch_fn``
     turns ``(X, y, row indices, device)`` into ``(x_batch, y_batch)`` tensors on the device of
-    the model's parameters. A progress bar titled ``desc`` shows while training runs and
-    disappears at the end (``progress=False`` hides it altogether).
+    the model's parameters. A progress line titled ``desc`` shows while training runs and
+    ends as one line of summary, e.g. ``DeepSets: trained 2 epochs in 1.9 s, final loss
+    0.016`` (the mean loss of the last epoch; ``progress=False`` shows neither).
     """
     params = _parameters(model)
     device = params[0].device
@@ -90,38 +235,51 @@ def train(
     rng = np.random.default_rng(seed)
     n_batches = -(-len(X) // batch_size)  # the last one may be smaller
     history = History(batches_per_epoch=n_batches)
-    bar = tqdm(total=epochs * n_batches, desc=desc, leave=False, disable=not progress,
-               mininterval=0.5)
+    line = ProgressLine(epochs * n_batches, desc, unit="batches") if progress else None
     start = time.perf_counter()
     model.train()
-    for epoch in range(epochs):
-        if final_lr is not None and epoch == epochs - 1:
-            for group in optimizer.param_groups:
-                group["lr"] = final_lr
-        order = rng.permutation(len(X))  # shuffled every epoch
-        total = 0.0
-        for b in range(n_batches):
-            idx = order[b * batch_size:(b + 1) * batch_size]
-            if epoch == b == 0:  # the first batch: check what batch_fn and the model return
-                x_batch, y_batch, pred = _first_batch(model, batch_fn, X, y, idx, device)
-            else:
-                x_batch, y_batch = batch_fn(X, y, idx, device)
-                pred = model(x_batch)
-            loss = loss_fn(pred, y_batch)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history.batch_losses.append(loss.item())
-            total += history.batch_losses[-1] * len(idx)
-            bar.update(1)
-            if b % 100 == 0:
-                bar.set_postfix(epoch=f"{epoch + 1}/{epochs}",
-                                loss=f"{history.batch_losses[-1]:.3f}", refresh=False)
-        history.epoch_losses.append(total / len(X))
-    bar.close()
+    try:
+        for epoch in range(epochs):
+            if final_lr is not None and epoch == epochs - 1:
+                for group in optimizer.param_groups:
+                    group["lr"] = final_lr
+            order = rng.permutation(len(X))  # shuffled every epoch
+            total = 0.0
+            for b in range(n_batches):
+                idx = order[b * batch_size:(b + 1) * batch_size]
+                if epoch == b == 0:  # the first batch: check what batch_fn and the model return
+                    x_batch, y_batch, pred = _first_batch(model, batch_fn, X, y, idx, device)
+                else:
+                    x_batch, y_batch = batch_fn(X, y, idx, device)
+                    pred = model(x_batch)
+                loss = loss_fn(pred, y_batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                history.batch_losses.append(loss.item())
+                total += history.batch_losses[-1] * len(idx)
+                if line is not None:
+                    line.update(1, note=(f"epoch {epoch + 1}/{epochs}, "
+                                         f"loss {history.batch_losses[-1]:.3f}")
+                                if b % 50 == 0 else None)
+            history.epoch_losses.append(total / len(X))
+    except BaseException:
+        if line is not None:
+            line.close(f"{desc}: stopped at batch {line.n} of {line.total}")
+        raise
     model.eval()
     history.seconds = time.perf_counter() - start
+    if line is not None:
+        line.close(train_summary(desc, history))
     return history
+
+
+def train_summary(desc: str, history: History) -> str:
+    """The line ``train`` leaves behind: epochs, seconds, the mean loss of the last epoch."""
+    epochs = len(history.epoch_losses)
+    last = f", final loss {_loss(history.epoch_losses[-1])}" if epochs else ""
+    return (f"{desc}: trained {epochs} epoch{'s' * (epochs != 1)} in {history.seconds:.1f} s"
+            f"{last}")
 
 
 def _check_module(model: object) -> None:
@@ -255,35 +413,54 @@ def train_steps(
 
     ``loss_fn`` defaults to binary cross-entropy (``nn.BCELoss``, for models that output
     probabilities). With ``stop_below``, training stops as soon as the running mean of the last
-    ``CONVERGENCE_WINDOW`` losses falls below it. The progress bar is titled ``desc`` (the
-    model's class name by default). Returns ``(model, history)``: the model, trained in place,
-    and the loss of every step.
+    ``CONVERGENCE_WINDOW`` losses falls below it. A progress line titled ``desc`` (the
+    model's class name by default) shows while it runs and ends as one line of summary, e.g.
+    ``LSTM: trained 1500 steps in 2.9 s, final loss 0.412`` (the mean loss of the last
+    ``CONVERGENCE_WINDOW`` steps; ``converged at step ...`` when ``stop_below`` stopped it;
+    ``progress=False`` shows neither). Returns ``(model, history)``: the model, trained in
+    place, and the loss of every step.
     """
     optimizer = torch.optim.Adam(_parameters(model), lr=lr)
     bce = loss_fn is None
     loss_fn = nn.BCELoss() if bce else loss_fn
+    desc = desc or type(model).__name__
     history: list[float] = []
     window_sum = 0.0
+    line = ProgressLine(steps, desc) if progress else None
+    stopped = False
     model.train()
-    for step in tqdm(range(steps), desc=desc or type(model).__name__, disable=not progress,
-                     mininterval=0.5, leave=False):
-        if step == 0:  # the first batch: check what draw and the model return
-            X, y, pred = _first_draw(model, draw, batch_size, probabilities=bce)
-        else:
-            X, y = draw(batch_size)
-            pred = model(X)
-        loss = loss_fn(pred, y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        history.append(loss.item())
-        window_sum += history[-1]
-        if step >= CONVERGENCE_WINDOW:
-            window_sum -= history[-1 - CONVERGENCE_WINDOW]
-        if (stop_below is not None and len(history) >= CONVERGENCE_WINDOW
-                and window_sum / CONVERGENCE_WINDOW < stop_below):
-            break
+    try:
+        for step in range(steps):
+            if step == 0:  # the first batch: check what draw and the model return
+                X, y, pred = _first_draw(model, draw, batch_size, probabilities=bce)
+            else:
+                X, y = draw(batch_size)
+                pred = model(X)
+            loss = loss_fn(pred, y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history.append(loss.item())
+            window_sum += history[-1]
+            if step >= CONVERGENCE_WINDOW:
+                window_sum -= history[-1 - CONVERGENCE_WINDOW]
+            if line is not None:
+                line.update(1, note=f"loss {history[-1]:.3f}" if step % 50 == 0 else None)
+            if (stop_below is not None and len(history) >= CONVERGENCE_WINDOW
+                    and window_sum / CONVERGENCE_WINDOW < stop_below):
+                stopped = True
+                break
+    except BaseException:
+        if line is not None:
+            line.close(f"{desc}: stopped at step {line.n} of {steps}")
+        raise
     model.eval()
+    if line is not None:
+        window = min(CONVERGENCE_WINDOW, len(history))
+        mean = sum(history[-window:]) / window
+        how = (f"converged at step {len(history)} of {steps}" if stopped
+               else f"trained {len(history)} steps")
+        line.close(f"{desc}: {how} in {line.seconds:.1f} s, final loss {_loss(mean)}")
     return model, history
 
 

@@ -1,15 +1,39 @@
-"""ipywidgets demos. Each returns the widget it builds, so a notebook cell displays it.
+"""ipywidgets demos that work without a kernel. Each returns the widget it builds, so a notebook
+cell displays it.
 
-On the static site a widget shows its saved state (the slider and the output it had when the
-notebook was executed); each demo sits next to a static figure for readers without a kernel.
+Every demo computes all its states when it is built (a few dozen short texts) and shows them
+in a ``Stack``: the controls select the text to show through ``jslink``, in the browser, with
+no Python callback. So the demos react the same way in JupyterLab, in a saved notebook and on
+the static website, where no kernel runs. Each demo sits next to a static figure for readers
+whose browser shows no widget at all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from html import escape
+
 import ipywidgets as widgets
 import numpy as np
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from labcode.data import cardinalities_of
+
+#: The CSS class of the text a demo shows (book/_ext/static/widgets.css styles it).
+TEXT_CLASS = "labcode-widget-text"
+
+
+def text_stack(texts: Sequence[str], selected: int = 0) -> widgets.Stack:
+    """A ``Stack`` of precomputed texts (one ``<pre>`` each); only the selected one shows.
+
+    Link a control to it with ``jslink((control, "index"), (stack, "selected_index"))``.
+    """
+    if not texts:
+        raise ValueError("need at least one text to show")
+    layout, style = widgets.Layout(), HTMLStyle()  # shared by all the pages
+    pages = [widgets.HTML(f'<pre class="{TEXT_CLASS}">{escape(t)}</pre>', layout=layout,
+                          style=style) for t in texts]
+    return widgets.Stack(pages, selected_index=selected)
 
 
 def padded_set_explorer(X: np.ndarray, y: np.ndarray, start: int = 5) -> widgets.Widget:
@@ -23,16 +47,17 @@ def padded_set_explorer(X: np.ndarray, y: np.ndarray, start: int = 5) -> widgets
     if start not in present:
         raise ValueError(f"start must be one of the cardinalities in X: {present}")
 
-    def show(M: int) -> None:
+    def text(M: int) -> str:
         i = int(np.flatnonzero(cards == M)[0])
         digits = X[i][X[i] != 0]
-        print(f"padded row : {X[i].tolist()}")
-        print(f"as a set   : {{{', '.join(map(str, sorted(digits.tolist())))}}}")
-        print(f"cardinality: {M}, zeros of padding: {X.shape[1] - M}, target sum: {y[i]}")
+        return (f"padded row : {X[i].tolist()}\n"
+                f"as a set   : {{{', '.join(map(str, sorted(digits.tolist())))}}}\n"
+                f"cardinality: {M}, zeros of padding: {X.shape[1] - M}, target sum: {y[i]}")
 
-    slider = widgets.IntSlider(value=start, min=present[0], max=present[-1],
-                               description="M", continuous_update=False)
-    return widgets.interactive(show, M=slider)
+    stack = text_stack([text(M) for M in present], present.index(start))
+    slider = widgets.SelectionSlider(options=present, value=start, description="M")
+    widgets.jslink((slider, "index"), (stack, "selected_index"))
+    return widgets.VBox([slider, stack])
 
 
 # --- Lab 04: permutation checks ---
@@ -40,7 +65,7 @@ def padded_set_explorer(X: np.ndarray, y: np.ndarray, start: int = 5) -> widgets
 
 def permutation_explorer(models: dict[str, object], x: object, n_orderings: int = 20,
                          seed: int = 0) -> widgets.Widget:
-    """Reorder one set with a slider (or a Shuffle button) and watch each model's output.
+    """Reorder one set with a slider and watch each model's output.
 
     ``models`` maps names to binary classifiers ending in a sigmoid (see
     :func:`labcode.models.logits_of`); ``x`` is one set, a tensor ``(set size, features)``.
@@ -54,32 +79,32 @@ def permutation_explorer(models: dict[str, object], x: object, n_orderings: int 
         raise TypeError("models must be a non-empty dict {name: model}")
     if not isinstance(x, torch.Tensor) or x.ndim != 2 or len(x) < 2:
         raise ValueError("x must be one set: a tensor (set size >= 2, features), e.g. X[0]")
+    if not isinstance(n_orderings, int) or n_orderings < 2:
+        raise ValueError(f"n_orderings must be an int >= 2, got {n_orderings!r}")
     rng = np.random.default_rng(seed)
     orders = [np.arange(len(x))] + [rng.permutation(len(x)) for _ in range(n_orderings - 1)]
     batch = torch.stack([x[torch.as_tensor(o)] for o in orders])
     with torch.no_grad():
         logits = {name: logits_of(m, batch)[:, 0].double() for name, m in models.items()}
+    width = max(len(name) for name in models)
 
     def fraction(v: float) -> str:
         return "0" if v == 0 else (f"1/{round(1 / v)}" if abs(1 / v - round(1 / v)) < 1e-4
                                    else f"{v:.2f}")
 
-    def show(ordering: int) -> None:
-        print("objects :", " ".join(f"{fraction(float(v)):>3}" for v in batch[ordering, :, 0]))
+    def text(k: int) -> str:
+        lines = ["objects: " + " ".join(f"{fraction(float(v)):>3}" for v in batch[k, :, 0])]
         for name, z in logits.items():
-            print(f"{name:<8}: P(class 1) = {float(torch.sigmoid(z[ordering])):.4f}, "
-                  f"logit = {float(z[ordering]):+.4f}")
+            lines.append(f"{name:<{width}}: P(class 1) = {float(torch.sigmoid(z[k])):.4f}, "
+                         f"logit = {float(z[k]):+.4f}")
+        return "\n".join(lines)
 
-    slider = widgets.IntSlider(value=0, min=0, max=n_orderings - 1, description="ordering",
-                               continuous_update=False)
-    button = widgets.Button(description="Shuffle", icon="random")
-    picker = np.random.default_rng(seed + 1)
-
-    def shuffle(_: object) -> None:
-        slider.value = int(picker.integers(1, n_orderings))
-
-    button.on_click(shuffle)
-    return widgets.VBox([button, widgets.interactive(show, ordering=slider)])
+    # No Play button: its icons are <i> elements that the theme's Font Awesome script turns
+    # into SVGs, after which the Play view raises on every change and breaks the links.
+    stack = text_stack([text(k) for k in range(n_orderings)])
+    slider = widgets.IntSlider(value=0, min=0, max=n_orderings - 1, description="ordering")
+    widgets.jslink((slider, "value"), (stack, "selected_index"))
+    return widgets.VBox([slider, stack])
 
 
 # --- Lab 05: toggle phi's nonlinearity ---
@@ -101,44 +126,67 @@ def nonlinearity_toggle(models: dict[str, object], X: object, y: object) -> widg
     with torch.no_grad():
         pooled = {k: m.phi(X).sum(dim=1)[:, 0] for k, m in models.items()}
 
-    def show(phi: str) -> None:
+    def text(phi: str) -> str:
+        lines = []
         for c in (0, 1):
             v = pooled[phi][y[:, 0] == c]
-            print(f"class {c}: sum_i phi(x_i) from {float(v.min()):+.4f} to {float(v.max()):+.4f}")
+            lines.append(f"class {c}: sum_i phi(x_i) from {float(v.min()):+.4f} "
+                         f"to {float(v.max()):+.4f}")
         gap = abs(float(pooled[phi][y[:, 0] == 0].mean() - pooled[phi][y[:, 0] == 1].mean()))
-        print(f"gap between the classes: {gap:.4f}"
-              + ("  -> rho sees one number for both: chance" if gap < 1e-3 else ""))
+        lines.append(f"gap between the classes: {gap:.4f}"
+                     + ("  -> rho sees one number for both: chance" if gap < 1e-3 else ""))
+        return "\n".join(lines)
 
+    stack = text_stack([text(phi) for phi in models])
     toggle = widgets.ToggleButtons(options=list(models), description="phi's activation")
-    return widgets.interactive(show, phi=toggle)
+    widgets.jslink((toggle, "index"), (stack, "selected_index"))
+    return widgets.VBox([toggle, stack])
 
 
 # --- Lab 06: a symmetric pair {x, -x} ---
 
+#: The angles (degrees) and norms the Lab 06 sliders offer.
+PAIR_ANGLES = tuple(range(0, 360, 15))
+PAIR_NORMS = (0.5, 1.0, 1.5, 2.0)
 
-def symmetric_pair_explorer(phis: dict[str, object]) -> widgets.Widget:
+
+def symmetric_pair_explorer(phis: dict[str, object], angle: int = 30,
+                            norm: float = 1.0) -> widgets.Widget:
     """Rotate and scale x with sliders and watch ``phi(x) + phi(-x)`` for each phi.
 
     ``phis`` maps labels to element-wise networks ``(n, 2) -> (n, k)`` (e.g. ``model.phi``).
+    The sliders offer the angles ``PAIR_ANGLES`` and the norms ``PAIR_NORMS``.
     """
     import torch
 
     if not isinstance(phis, dict) or not phis or not all(callable(f) for f in phis.values()):
         raise TypeError("phis must be a non-empty dict {label: callable (n, 2) -> (n, k)}")
+    if angle not in PAIR_ANGLES or norm not in PAIR_NORMS:
+        raise ValueError(f"angle must be one of {PAIR_ANGLES} and norm one of {PAIR_NORMS}")
+    width = max(len(label) for label in phis)
 
-    def show(angle: float, norm: float) -> None:
-        t = np.deg2rad(angle)
-        x = torch.tensor([[norm * np.cos(t), norm * np.sin(t)]], dtype=torch.float32)
-        print(f"x = [{float(x[0, 0]):+.2f}, {float(x[0, 1]):+.2f}],  x + (-x) = [0, 0]")
+    def text(degrees: float, r: float) -> str:
+        t = np.deg2rad(degrees)
+        x = torch.tensor([[r * np.cos(t), r * np.sin(t)]], dtype=torch.float32)
+        lines = [f"x = [{float(x[0, 0]):+.2f}, {float(x[0, 1]):+.2f}],  x + (-x) = [0, 0]",
+                 f"{'':<{width}}  phi(x) + phi(-x)"]
         with torch.no_grad():
             for label, phi in phis.items():
                 s = (phi(x) + phi(-x))[0]
                 shown = ", ".join(f"{float(v):+.3f}" for v in s[:4])
-                print(f"{label:<12} phi(x) + phi(-x) = [{shown}{', ...' if len(s) > 4 else ''}]"
-                      f"  (norm {float(s.norm()):.3f})")
+                lines.append(f"{label:<{width}}  [{shown}{', ...' if len(s) > 4 else ''}]  "
+                             f"norm {float(s.norm()):.3f}")
+        return "\n".join(lines)
 
-    angle = widgets.FloatSlider(value=30.0, min=0.0, max=360.0, step=5.0, description="angle",
-                                continuous_update=False)
-    norm = widgets.FloatSlider(value=1.0, min=0.25, max=2.0, step=0.05, description="|x|",
-                               continuous_update=False)
-    return widgets.interactive(show, angle=angle, norm=norm)
+    angle_slider = widgets.SelectionSlider(
+        options=[(f"{a}°", a) for a in PAIR_ANGLES], value=angle, description="angle")
+    norm_slider = widgets.SelectionSlider(options=list(PAIR_NORMS), value=norm,
+                                          description="|x|")
+    by_norm = []
+    for r in PAIR_NORMS:
+        inner = text_stack([text(a, r) for a in PAIR_ANGLES], PAIR_ANGLES.index(angle))
+        widgets.jslink((angle_slider, "index"), (inner, "selected_index"))
+        by_norm.append(inner)
+    outer = widgets.Stack(by_norm, selected_index=PAIR_NORMS.index(norm))
+    widgets.jslink((norm_slider, "index"), (outer, "selected_index"))
+    return widgets.VBox([angle_slider, norm_slider, outer])

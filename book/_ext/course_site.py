@@ -1,16 +1,26 @@
-"""The course's one local Sphinx extension (``sphinx.local_extensions`` in ``_config.yml``).
+r"""The course's one local Sphinx extension (``sphinx.local_extensions`` in ``_config.yml``).
 
-It does four small jobs, one section each:
+It does nine small jobs, one section each:
 
 1. **Student notebooks.** Every lab page links to its *student* notebook, never the solution.
 2. **Hidden solutions.** ``hide_solutions: true`` also removes *gated* solutions.
 3. **Widget fonts.** Saved widgets render on the static site with no network.
 4. **Inline scripts once.** Works around a Sphinx 7.4 bug that writes some inline scripts twice.
+5. **One header.** The sidebar toggles work on a phone and on a desktop (a theme-pair bug).
+6. **Exercise numbers per lab.** "Exercise 2.1" on lab 02's page, as in its student notebook.
+7. **No solution markers on the page.** ``# BEGIN SOLUTION`` lines are dropped from the page.
+8. **Page titles and search.** The home page's title is the book's; search snippets show no
+   raw ``\(...\)``.
+9. **Author-year citations.** ``(Zaheer et al., 2017)`` in the text, the same labels in the
+   bibliography.
+10. **Figures, widgets, code.** Click a figure to open it full size; widgets in dark mode; code
+    of 79 columns fits the column (``static/figures.*``, ``static/widgets.css``).
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 import shutil
 from html import escape
 from pathlib import Path
@@ -19,6 +29,9 @@ from typing import Any
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
+
+HERE = Path(__file__).resolve().parent
 
 # ---------- 1. Student notebooks
 # Every lab page links to its *student* notebook, never the solution.
@@ -194,8 +207,198 @@ def _write_scripts_once(app: Sphinx, pagename: str, templatename: str,
     scripts[:] = unique
 
 
+# ---------- 5. One header
+# The sidebar toggles work on a phone and on a desktop.
+#
+# pydata-sphinx-theme 0.17 puts the search button in a top navbar of its own unless the theme
+# option ``navbar_persistent`` is set, so with sphinx-book-theme 1.3 every page has two headers:
+# the top one (an empty 64 px strip with a second Search button, and hidden toggle buttons) and
+# the book theme's article header (the visible toggles). Both themes bind their sidebar toggles
+# to the *first* ``.primary-toggle``/``.secondary-toggle`` in the page, the hidden ones, so the
+# visible buttons do nothing: no lab list on a phone, no collapsing sidebar on a desktop
+# (executablebooks/sphinx-book-theme#986 and #999, pydata/pydata-sphinx-theme#2451). An empty
+# ``navbar_persistent`` leaves the top navbar empty, as the book theme intends: the toggles in
+# the article header are then the only ones, and Search stays in the left sidebar.
+# ``static/course-site.css`` hides the empty header element.
+
+def _one_header(app: Sphinx, config: Config) -> None:
+    options = dict(config.html_theme_options or {})
+    options.setdefault("navbar_persistent", [])
+    config.html_theme_options = options
+
+
+# ---------- 6. Exercise numbers per lab
+# "Exercise 2.1", "Exercise 2.2", ... on lab 02's page.
+#
+# sphinx-exercise numbers exercises with Sphinx's numfig, which counts across the whole book
+# when the table of contents is not numbered (Exercise 1 to 27). The student notebook
+# (labcode/authoring/strip.py) numbers them per lab, from the lab's file name: NN_slug. After
+# Sphinx has assigned its numbers, this extension renumbers the exercises of each lab page
+# (NN, 1), (NN, 2), ... in the same order, so titles, "Solution to" titles and references all
+# read "Exercise NN.k" (without the leading zero).
+
+LAB_NUMBER = re.compile(r"(\d+)_")
+
+
+def lab_number(docname: str) -> int | None:
+    """The number of a lab page (``solutions/02_x`` -> 2), or None for any other page."""
+    folder, _, stem = docname.partition("/")
+    found = LAB_NUMBER.match(stem) if folder == LAB_DIR else None
+    return int(found.group(1)) if found else None
+
+
+def _number_exercises_per_lab(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    changed = []
+    for docname, fignumbers in env.toc_fignumbers.items():
+        lab, exercises = lab_number(docname), fignumbers.get("exercise")
+        if lab is None or not exercises:
+            continue
+        in_order = sorted(exercises, key=exercises.__getitem__)
+        numbers = {ident: (lab, k) for k, ident in enumerate(in_order, start=1)}
+        if numbers != exercises:
+            fignumbers["exercise"] = numbers
+            changed.append(docname)
+    return changed
+
+
+# ---------- 7. No solution markers on the page
+# The ``# BEGIN SOLUTION`` / ``# END SOLUTION`` lines mark answers for the stripper
+# (labcode/authoring/strip.py, same patterns); a reader of an opened solution does not need
+# them. They are dropped from the code cells of lab pages (the solution notebooks keep them).
+
+MARKER = re.compile(r"^[ \t]*#\s*(?:BEGIN|END) SOLUTION\b.*$")
+
+
+def _drop_solution_markers(app: Sphinx, doctree: nodes.document) -> None:
+    if not app.env.docname.startswith(f"{LAB_DIR}/"):
+        return
+    for block in list(doctree.findall(nodes.literal_block)):
+        parent = block.parent
+        if parent is None or "cell_input" not in parent.get("classes", []):
+            continue
+        lines = block.astext().split("\n")
+        kept = [line for line in lines if not MARKER.match(line)]
+        if len(kept) != len(lines):
+            text = "\n".join(kept)
+            block.children = []
+            block += nodes.Text(text)
+            block.rawsource = text
+
+
+# ---------- 8. Page titles and search
+# The home page is titled "Learning on Sets", not "Learning on Sets — Learning on Sets": the
+# template ``templates/layout.html`` drops the book's name after a page title that is the
+# book's name. The favicon (``html.favicon`` of ``_config.yml``) is linked from every page;
+# its ``.ico`` twin goes to the site's root, for the root redirect page. Search snippets are
+# cut from each page's HTML source, where formulas are still ``\(M = 5\)``:
+# ``static/course-search.js`` (on the search page only) turns them into plain text
+# (``M = 5``, Greek letters and common symbols as characters).
+
+STATIC = HERE / "static"
+SEARCH_SCRIPT = "course-search.js"
+SITE_CSS = "course-site.css"
+
+
+def _add_templates_and_static(app: Sphinx, config: Config) -> None:
+    config.templates_path = [*config.templates_path, str(HERE / "templates")]
+    config.html_static_path = [*config.html_static_path,
+                               str(STATIC / SITE_CSS), str(STATIC / SEARCH_SCRIPT)]
+
+
+def _root_favicon(app: Sphinx, exception: Exception | None) -> None:
+    """Copy ``favicon.ico`` (beside ``html_favicon``) to the site's root, where browsers look
+    for it on pages without an icon link (the root ``index.html`` redirect)."""
+    icon = app.config.html_favicon
+    if exception is not None or app.builder.format != "html" or not icon:
+        return
+    ico = (Path(app.confdir) / icon).with_suffix(".ico")
+    if ico.is_file():
+        shutil.copyfile(ico, Path(app.outdir) / "favicon.ico")
+
+
+def _search_script(app: Sphinx, pagename: str, templatename: str,
+                   context: dict[str, Any], doctree: nodes.document | None) -> None:
+    if pagename == "search":
+        app.add_js_file(SEARCH_SCRIPT)
+
+
+# ---------- 9. Author-year citations
+# ``(Zaheer et al., 2017)`` and ``Zaheer et al. (2017)`` in the text (``bibtex_reference_style:
+# course_author_year``), and the same "Zaheer et al., 2017" as the label of the entry in the
+# bibliography (``bibtex_default_style: course``: pybtex's unsrt entries, sorted by author and
+# year), instead of alpha labels such as [ZKR+17]. The student notebooks write citations the
+# same way (labcode/authoring/strip.py; tests/site compares the two).
+
+def author_year_names(entry: Any) -> str:
+    """"Zaheer et al.", "Nikolentzos and Lutzeyer" or "Qi": the authors of a pybtex entry."""
+    from pybtex.richtext import Text
+
+    persons = entry.persons.get("author") or entry.persons.get("editor") or []
+    names = [Text(" ").join([*p.rich_prelast_names, *p.rich_last_names]).render_as("text")
+             for p in persons]
+    if len(names) > 2:
+        return f"{names[0]} et al."
+    return " and ".join(names) or entry.fields.get("title", entry.key)
+
+
+def _register_citation_styles() -> None:
+    from collections import Counter
+    from dataclasses import dataclass, field
+
+    import pybtex.plugin
+    import sphinxcontrib.bibtex.plugin
+    from pybtex.style.formatting.unsrt import Style as UnsrtStyle
+    from pybtex.style.labels import BaseLabelStyle
+    from sphinxcontrib.bibtex.style.referencing import BracketStyle, PersonStyle
+    from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
+
+    class AuthorYearLabels(BaseLabelStyle):
+        """Labels "Zaheer et al., 2017" (a, b, ... after the year where two would be equal)."""
+
+        def format_labels(self, sorted_entries):
+            labels = [f"{author_year_names(e)}, {e.fields.get('year', 'n.d.')}"
+                      for e in sorted_entries]
+            counts, seen = Counter(labels), Counter()
+            for label in labels:
+                if counts[label] > 1:
+                    seen[label] += 1
+                    label += "abcdefghijklmnopqrstuvwxyz"[seen[label] - 1]
+                yield label
+
+    class CourseStyle(UnsrtStyle):
+        default_label_style = "course_author_year"
+        default_sorting_style = "author_year_title"
+
+    def round_brackets() -> BracketStyle:
+        return BracketStyle(left="(", right=")", sep="; ")
+
+    @dataclass
+    class CourseReferenceStyle(AuthorYearReferenceStyle):
+        bracket_parenthetical: BracketStyle = field(default_factory=round_brackets)
+        bracket_textual: BracketStyle = field(default_factory=round_brackets)
+        person: PersonStyle = field(default_factory=lambda: PersonStyle(other=" et al."))
+
+    pybtex.plugin.register_plugin("pybtex.style.labels", "course_author_year",
+                                  AuthorYearLabels, force=True)
+    pybtex.plugin.register_plugin("pybtex.style.formatting", "course", CourseStyle, force=True)
+    sphinxcontrib.bibtex.plugin.register_plugin(
+        "sphinxcontrib.bibtex.style.referencing", "course_author_year", CourseReferenceStyle,
+        force=True)
+
+
+# ---------- 10. Figures, widgets, code
+# Static files only, on every page: ``figures.js`` links each output figure to its PNG,
+# ``figures.css`` sizes code for 79 columns, ``widgets.css`` styles labcode.widgets (dark mode).
+
+LAB_ASSETS = ("figures.css", "figures.js", "widgets.css")
+
+
+def _add_lab_assets(app: Sphinx, config: Config) -> None:
+    config.html_static_path = [*config.html_static_path, *(str(STATIC / f) for f in LAB_ASSETS)]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the four jobs (the extension loads after sphinx_exercise)."""
+    """Register the nine jobs (the extension loads after sphinx_exercise)."""
     app.connect("doctree-resolved", _add_banner)
     app.connect("html-page-context", _drop_source_links, priority=900)  # after the theme's
     app.connect("build-finished", _copy_student_notebooks)
@@ -205,5 +408,16 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.labcode_widget_dirs = set()
     app.connect("html-page-context", _note_widget_page)
     app.connect("build-finished", _copy_fonts)
+    app.connect("config-inited", _one_header)
+    app.connect("env-get-updated", _number_exercises_per_lab, priority=900)  # after Sphinx's
+    app.connect("doctree-read", _drop_solution_markers)
+    app.connect("config-inited", _add_templates_and_static)
+    app.add_css_file(SITE_CSS)
+    app.connect("html-page-context", _search_script)
+    app.connect("build-finished", _root_favicon)
+    _register_citation_styles()
+    app.connect("config-inited", _add_lab_assets)
+    for asset in LAB_ASSETS:
+        (app.add_js_file if asset.endswith(".js") else app.add_css_file)(asset)
     app.connect("html-page-context", _write_scripts_once, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": False}

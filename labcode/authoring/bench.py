@@ -111,15 +111,20 @@ def main(names: list[str], src: Path, timeout: int = 600) -> int:
 
 
 def execute_in_place(path: Path, timeout: int = 600) -> float:
-    """Re-execute a solution notebook and save it with its outputs and widget state."""
+    """Re-execute a solution notebook and save it with its outputs and the widget state its
+    displayed widgets need (``labcode.authoring.widget_state``)."""
     import nbformat
     from nbclient import NotebookClient
 
+    from labcode.authoring.widget_state import prune_widget_state
+
     nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("widgets", None)  # an earlier run's state: this run saves its own
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                             store_widget_state=True,
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     client.execute()
+    prune_widget_state(nb)
     nbformat.write(nb, path)
     return time.perf_counter() - start

@@ -365,7 +365,7 @@ def lab02(seed: int) -> list[Outcome]:
 @lab("03")
 def lab03(seed: int) -> list[Outcome]:
     """Lab 03, with labcode's twins of the notebook's code (``DeepSet`` is its DeepSet,
-    ``mlp(hidden_dims=(16, 16))`` its ``make_mlp(16)``, ``train_steps`` its ``train``).
+    ``mlp(hidden_dims=(16, 16))`` its ``MLP(16)``, ``train_steps`` its ``train``).
 
     Random: model inits and training batches (``seed_everything(seed)``); test draw fixed.
     """

@@ -5,14 +5,23 @@
 - replaces every ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` region of a code cell with
   nbgrader's stub, ``# YOUR CODE HERE`` / ``raise NotImplementedError(...)``, indented like the
   ``BEGIN`` line; the error's message names the exercise and the function to implement;
+- numbers exercises per lab, from the file name ``NN_slug.ipynb``: "Exercise 2.1", "2.2", ...
+  as the site does (book/_ext/course_site.py), in the headings and in the stubs' messages;
 - replaces every ``<!-- BEGIN SOLUTION -->`` ... ``<!-- END SOLUTION -->`` region of a Markdown
   cell, and the prose of every sphinx-exercise solution block, with ``*Your answer here.*``;
 - turns MyST directives (exercises, admonitions) and roles into plain Markdown for JupyterLab;
+  citations become author-year text, ``Zaheer et al. (2017)`` or ``(Zaheer et al., 2017)``, as
+  on the site, and a "References" cell at the end lists the works the notebook cites (from
+  ``book/references.bib``);
 - drops the code cells tagged ``remove-cell``: the guards that nbval runs and the site hides
   (assert cells with margins, for CI; a student's own code may land elsewhere);
+- drops what is only for the website: ``{only}`` directives (e.g. ``{only} html``) and cells
+  tagged ``site-only``;
 - clears outputs, execution counts and widget state;
-- adds a header and, given the repository's URL, a setup cell that installs ``labcode`` from it
-  where it is missing (Google Colab), so the notebook runs wherever a student opens it.
+- adds a header for the student (the note that the file is generated goes in the notebook's
+  metadata, ``labcode``) and, given the repository's URL, a setup cell that installs ``labcode``
+  from it where it is missing (Google Colab), so the notebook runs wherever a student opens it;
+  where that fails (offline) it prints one line saying what to do.
 
 Directives are found by myst-parser's parser, configured like the book: backtick, tilde and
 colon fences of any length, indented or nested, are read as the book reads them.
@@ -23,9 +32,10 @@ raises :class:`StripError` naming the file and the cell, and nothing is written.
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -40,14 +50,23 @@ DEFINITION = re.compile(r"^(?P<indent>[ \t]*)(?:async[ \t]+)?(?:def|class)[ \t]+
 ANSWER = "*Your answer here.*"
 HEADER_TAG = "student-header"
 SETUP_TAG = "student-setup"
+REFERENCES_TAG = "student-references"
+METADATA_KEY = "labcode"  # notebook metadata: where the student notebook comes from
 KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info")
 KEEP_CELL_METADATA = ("tags",)
 #: Code cells with this tag are CI guards: hidden on the site, left out of student notebooks.
 GUARD_TAG = "remove-cell"
+#: Cells with this tag are for the website only (left out of student notebooks), like the
+#: content of an ``{only}`` directive.
+SITE_ONLY_TAG = "site-only"
+SITE_ONLY_DIRECTIVE = "only"
+LAB_NUMBER = re.compile(r"(\d+)_")
+BIBLIOGRAPHY = Path(__file__).resolve().parents[2] / "book" / "references.bib"
 
 MYST_EXTENSIONS = {"amsmath", "colon_fence", "deflist", "dollarmath"}  # as in _config.yml
 OPTION = re.compile(r"^[ \t]*:[\w-]+:")
 ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<text>[^`]*)`")
+TITLED = re.compile(r"^(?P<title>.*?)\s*<[^<>]+>$", re.S)  # {doc}`title <target>`
 EXERCISES = {"exercise", "exercise-start", "exercise-end"}
 SOLUTIONS = {"solution", "solution-start", "solution-end"}
 
@@ -170,13 +189,102 @@ def _split_directives(text: str) -> list[str | _Directive]:
 
 
 def _plain_roles(text: str) -> str:
-    """Rewrite MyST roles as plain Markdown: {cite:p}`a,b` -> [a, b], any other one its text."""
+    """Rewrite MyST roles as plain Markdown: a citation as author-year text (see
+    :func:`cite`), ``{doc}`title <target>``` as its title, any other role as its text."""
 
     def repl(m: re.Match[str]) -> str:
         role, content = m.group("role"), m.group("text")
-        return "[" + content.replace(",", ", ") + "]" if role.startswith("cite") else content
+        if role.startswith("cite"):
+            citations = _CITATIONS.get(None) or _Citations(bibliography())
+            return citations.cite(role, content)
+        titled = TITLED.match(content)
+        return titled.group("title") if titled else content
 
     return ROLE.sub(repl, text)
+
+
+# ------------------------------------------------------------------------------ citations
+
+
+@dataclass(frozen=True)
+class Work:
+    """One entry of the bibliography, as the site cites and lists it."""
+
+    key: str
+    authors: str  # "Zaheer et al.", "Nikolentzos and Lutzeyer", "Qi"
+    year: str
+    reference: str  # the full entry, Markdown, as in the site's bibliography
+
+
+def _authors(entry) -> str:
+    from pybtex.richtext import Text
+
+    persons = entry.persons.get("author") or entry.persons.get("editor") or []
+    names = [Text(" ").join([*p.rich_prelast_names, *p.rich_last_names]).render_as("text")
+             for p in persons]
+    if len(names) > 2:  # as sphinxcontrib-bibtex's author-year style (book/_ext/course_site.py)
+        return f"{names[0]} et al."
+    return " and ".join(names) or entry.key
+
+
+@cache
+def bibliography(path: Path = BIBLIOGRAPHY) -> dict[str, Work]:
+    """The works of a BibTeX file by key, formatted as on the site (pybtex's unsrt entries)."""
+    if not path.is_file():
+        return {}
+    import pybtex.plugin
+    from pybtex.database import parse_file
+
+    data = parse_file(str(path))
+    style = pybtex.plugin.find_plugin("pybtex.style.formatting", "unsrt")()
+    works = {}
+    for formatted in style.format_entries(data.entries.values()):
+        entry = data.entries[formatted.key]
+        text = formatted.text.render_as("markdown")
+        text = re.sub(r"\\([.\-])", r"\1", " ".join(text.split()))
+        works[formatted.key] = Work(formatted.key, _authors(entry),
+                                    entry.fields.get("year", "n.d."), text)
+    return works
+
+
+@dataclass
+class _Citations:
+    """The bibliography a notebook cites from, and the keys it has cited so far."""
+
+    works: dict[str, Work]
+    cited: list[str] = field(default_factory=list)
+
+    def work(self, key: str) -> Work:
+        if key not in self.works:
+            raise StripError(f"unknown citation key {key!r}: add it to book/references.bib")
+        if key not in self.cited:
+            self.cited.append(key)
+        return self.works[key]
+
+    def cite(self, role: str, content: str) -> str:
+        """``{cite:t}`` -> ``Zaheer et al. (2017)``, ``{cite:p}`` -> ``(Zaheer et al., 2017)``,
+        several keys joined by "; "; ``{cite:author}``, ``{cite:year}`` (``...par``: in
+        parentheses) one part."""
+        works = [self.work(key.strip()) for key in content.split(",") if key.strip()]
+        kind = role.partition(":")[2].lstrip("c").rstrip("s") or "p"
+        if kind == "t":
+            return "; ".join(f"{w.authors} ({w.year})" for w in works)
+        part = kind.removesuffix("par")
+        if part in ("author", "year"):
+            text = "; ".join(w.authors if part == "author" else w.year for w in works)
+            return f"({text})" if kind.endswith("par") else text
+        return "(" + "; ".join(f"{w.authors}, {w.year}" for w in works) + ")"
+
+    def references(self) -> str:
+        """A Markdown list of the cited works, sorted by author and year."""
+        works = sorted((self.works[key] for key in self.cited),
+                       key=lambda w: (w.authors.lower(), w.year, w.key))
+        return "\n".join(["## References", ""] +
+                         [f"- **{w.authors} ({w.year}).** {w.reference}" for w in works])
+
+
+#: The citations of the notebook being stripped (set by strip_notebook).
+_CITATIONS: contextvars.ContextVar[_Citations] = contextvars.ContextVar("citations")
 
 
 def _quote(title: str, body: str) -> str:
@@ -189,6 +297,8 @@ def _render_directive(d: _Directive) -> str:
     exercise) the answer placeholder, any other directive its body."""
     if d.name == "solution":
         return ANSWER
+    if d.name == SITE_ONLY_DIRECTIVE:
+        return ""
     if d.name in EXERCISES | SOLUTIONS:
         raise StripError(f"{{{d.name}}} inside another directive")
     if "solution" in d.name:
@@ -235,32 +345,53 @@ def _new_markdown(source: str, cell_id: str) -> nbformat.NotebookNode:
 
 def _header(name: str) -> nbformat.NotebookNode:
     text = (
-        f"> **Student version** of `solutions/{Path(name).name}`, generated by `make student`: "
-        "do not edit it by hand in the course repository.\n"
-        "> Fill in every cell marked `# YOUR CODE HERE` (delete the "
+        "> **Student version.** Fill in every cell marked `# YOUR CODE HERE` (delete the "
         "`raise NotImplementedError(...)` line), then run the self-check cell that follows it. "
-        "Answer the questions where you see "
-        f"{ANSWER}"
+        f"Answer the questions where you see {ANSWER}"
     )
     cell = _new_markdown(text, "student-header")
     cell["metadata"] = {"tags": [HEADER_TAG]}
     return cell
 
 
+def _provenance(name: str) -> dict[str, str]:
+    """The notebook metadata saying where a student notebook comes from (for the repository's
+    maintainers; JupyterLab does not show it)."""
+    return {"generated_from": f"solutions/{Path(name).name}",
+            "note": "Generated by `make student` (python -m labcode.authoring strip) from the "
+                    "solution notebook: edit that one, not this file."}
+
+
+def _string_assignment(name: str, value: str, indent: str = "    ", width: int = 79) -> str:
+    """``name = "value"`` in lines of at most ``width`` characters (split inside the string)."""
+    line = f'{indent}{name} = "{value}"'
+    if len(line) <= width:
+        return line
+    room = width - len(indent) - 6
+    pieces = [value[i:i + room] for i in range(0, len(value), room)]
+    return "\n".join([f"{indent}{name} = (", *(f'{indent}    "{p}"' for p in pieces),
+                      f"{indent})"])
+
+
 def _setup(repository: str) -> nbformat.NotebookNode:
-    """A code cell installing labcode from ``repository`` (``URL@branch``) where it is missing."""
-    source = (
-        "# Setup: where the course package is missing (Google Colab), install it from the\n"
-        "# course repository. Where `make lab` has installed it, this cell does nothing.\n"
-        "import importlib.util\n"
-        "import subprocess\n"
-        "import sys\n"
-        "\n"
-        'if importlib.util.find_spec("labcode") is None:\n'
-        '    package = "labcode @ git+' + repository + '"\n'
-        '    pip = [sys.executable, "-m", "pip", "install", "--quiet"]\n'
-        "    subprocess.run([*pip, package], check=True)"
-    )
+    """A code cell installing labcode from ``repository`` (``URL@branch``) where it is missing;
+    where pip cannot (offline, no git), it prints one line saying what to do."""
+    source = "\n".join([
+        "# Setup: install the course package, labcode, where it is missing (Google",
+        "# Colab). After `make lab` it is installed already and this cell does nothing.",
+        "import importlib.util",
+        "import subprocess",
+        "import sys",
+        "",
+        'if importlib.util.find_spec("labcode") is None:',
+        _string_assignment("url", f"git+{repository}"),
+        '    pip = [sys.executable, "-m", "pip", "install", "--quiet"]',
+        '    done = subprocess.run([*pip, f"labcode @ {url}"], capture_output=True)',
+        "    if done.returncode != 0:",
+        '        print("Could not install the course package labcode (no network?): "',
+        '              "open this notebook with `make lab` in your copy of the course, "',
+        '              f"or install it with pip install \'labcode @ {url}\'")',
+    ])
     cell = nbformat.v4.new_code_cell(source)
     cell["id"] = "student-setup"
     cell["metadata"] = {"tags": [SETUP_TAG]}
@@ -280,14 +411,32 @@ def repository_of(book_config: Path) -> str | None:
     return f"{url}@{repo['branch']}" if repo.get("branch") else url
 
 
+def exercise_prefix(name: str) -> str:
+    """``"2."`` for ``solutions/02_slug.ipynb`` (exercises 2.1, 2.2, ...), ``""`` without NN_."""
+    found = LAB_NUMBER.match(Path(name).name)
+    return f"{int(found.group(1))}." if found else ""
+
+
 def strip_notebook(nb: nbformat.NotebookNode, name: str = "notebook",
-                   repository: str | None = None) -> nbformat.NotebookNode:
+                   repository: str | None = None,
+                   references: Path = BIBLIOGRAPHY) -> nbformat.NotebookNode:
     """Return the student version of a solution notebook (the input is not modified).
 
     ``repository`` (``URL@branch``, see :func:`repository_of`) adds the setup cell that installs
-    labcode where it is missing.
+    labcode where it is missing. Citations are looked up in ``references`` (a BibTeX file).
     """
+    citations = _Citations(bibliography(Path(references)))
+    token = _CITATIONS.set(citations)
+    try:
+        return _strip_notebook(nb, name, repository, citations)
+    finally:
+        _CITATIONS.reset(token)
+
+
+def _strip_notebook(nb: nbformat.NotebookNode, name: str, repository: str | None,
+                    citations: _Citations) -> nbformat.NotebookNode:
     cells_out: list[nbformat.NotebookNode] = []
+    prefix = exercise_prefix(name)
     in_exercise = False
     solution_open_at: int | None = None  # cell index of the open solution-start
     solution_had_code = False
@@ -304,13 +453,18 @@ def strip_notebook(nb: nbformat.NotebookNode, name: str = "notebook",
         where = f"{name}, cell {index}"
         kept_metadata = {k: copy.deepcopy(v) for k, v in cell.get("metadata", {}).items()
                          if k in KEEP_CELL_METADATA}
+        if SITE_ONLY_TAG in kept_metadata.get("tags", []):
+            if "{exercise" in cell.source or "{solution" in cell.source:
+                raise StripError(f"{where}: a {SITE_ONLY_TAG} cell cannot hold an exercise "
+                                 "(the site would number it, the notebook not)")
+            continue
         if cell.cell_type == "code" and GUARD_TAG in kept_metadata.get("tags", []):
             if solution_lines(cell.source):
                 raise StripError(f"{where}: a {GUARD_TAG} cell cannot hold a solution")
             continue
         if cell.cell_type == "code":
             inside = in_exercise or solution_open_at is not None
-            label = f"Exercise {n_exercise}" if inside and n_exercise else "Exercise"
+            label = f"Exercise {prefix}{n_exercise}" if inside and n_exercise else "Exercise"
             new = nbformat.v4.new_code_cell(strip_code(cell.source, where, label))
             new["id"] = cell.get("id", f"cell-{index}")
             new["metadata"] = kept_metadata
@@ -338,7 +492,7 @@ def strip_notebook(nb: nbformat.NotebookNode, name: str = "notebook",
                         raise StripError(f"{{{part.name}}} inside another exercise/solution")
                     n_exercise += 1
                     title = f" {_plain_roles(part.arg)}" if part.arg else ""
-                    text.append(f"**Exercise {n_exercise}.**{title}")
+                    text.append(f"**Exercise {prefix}{n_exercise}.**{title}")
                     if part.body:
                         text.append(_student_markdown_text(part.body))
                     in_exercise = part.name == "exercise-start"
@@ -359,6 +513,9 @@ def strip_notebook(nb: nbformat.NotebookNode, name: str = "notebook",
                 elif part.name == "solution":
                     if solution_open_at is None:
                         text.append(ANSWER)
+                elif part.name == SITE_ONLY_DIRECTIVE:
+                    if "{exercise" in part.body or "{solution" in part.body:
+                        raise StripError(f"{{{part.name}}} cannot hold an exercise or solution")
                 elif solution_open_at is None:
                     text.append(_render_directive(part))
         except StripError as err:
@@ -374,10 +531,17 @@ def strip_notebook(nb: nbformat.NotebookNode, name: str = "notebook",
     if in_exercise:
         raise StripError(f"{name}: an {{exercise-start}} is never closed by {{exercise-end}}")
 
+    has_references = any(REFERENCES_TAG in c.get("metadata", {}).get("tags", []) for c in cells)
+    if citations.cited and not has_references:
+        references = _new_markdown(citations.references(), "student-references")
+        references["metadata"] = {"tags": [REFERENCES_TAG]}
+        cells_out.append(references)
+
     out = nbformat.v4.new_notebook()
     out.nbformat, out.nbformat_minor = nb.nbformat, max(nb.nbformat_minor, 5)
     out.metadata = {k: copy.deepcopy(v) for k, v in nb.metadata.items()
                     if k in KEEP_NOTEBOOK_METADATA}
+    out.metadata[METADATA_KEY] = _provenance(name)
     out.cells = cells_out
     return out
 
@@ -388,10 +552,11 @@ def to_text(nb: nbformat.NotebookNode) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def strip_file(src: Path, repository: str | None = None) -> str:
+def strip_file(src: Path, repository: str | None = None,
+               references: Path = BIBLIOGRAPHY) -> str:
     """Read a solution notebook and return its student version as text."""
     nb = nbformat.read(src, as_version=4)
-    return to_text(strip_notebook(nb, str(src), repository))
+    return to_text(strip_notebook(nb, str(src), repository, references))
 
 
 def plan(src_dir: Path, dst_dir: Path, names: list[str] | None = None) -> dict[Path, str]:
@@ -406,9 +571,10 @@ def plan(src_dir: Path, dst_dir: Path, names: list[str] | None = None) -> dict[P
             raise StripError(f"no such solution notebook in {src_dir}: {listed}")
     errors, result = [], {}
     repository = repository_of(src_dir.parent / "_config.yml")
+    references = src_dir.parent / "book" / "references.bib"
     for src in sources:
         try:
-            result[dst_dir / src.name] = strip_file(src, repository)
+            result[dst_dir / src.name] = strip_file(src, repository, references)
         except StripError as err:
             errors.append(str(err))
     if errors:

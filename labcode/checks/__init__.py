@@ -19,11 +19,18 @@ from labcode.checks.lab02 import (
     check_masked_deepsets,
 )
 from labcode.checks.lab03 import check_count_params, check_deepset, check_make_data, check_train
-from labcode.checks.lab04 import check_permuted_copies
-from labcode.checks.lab05 import check_exact_sum
-from labcode.checks.lab06 import check_make_pairs
-from labcode.checks.lab07 import check_pool
-from labcode.checks.lab08 import check_aggregate
+from labcode.checks.lab04 import check_invariance_deviation, check_permuted_copies
+from labcode.checks.lab05 import check_exact_sum, check_separation
+from labcode.checks.lab06 import check_make_pairs, check_pooled_pairs
+from labcode.checks.lab07 import check_best_constant, check_pool
+from labcode.checks.lab08 import check_aggregate, check_minibatch_consistency_error
+from labcode.checks.lab09 import check_equivariant_layer, check_make_odd_one_out
+from labcode.checks.lab10 import (
+    check_critical_points,
+    check_delete_points,
+    check_random_rotate_z,
+)
+from labcode.checks.lab11 import check_decode_power_sums, check_power_sum_encoding
 
 __all__ = [
     "PASSED",
@@ -39,8 +46,20 @@ __all__ = [
     "check_train",
     "check_count_params",
     "check_permuted_copies",
+    "check_invariance_deviation",
+    "check_separation",
     "check_exact_sum",
     "check_make_pairs",
+    "check_pooled_pairs",
     "check_pool",
+    "check_best_constant",
     "check_aggregate",
+    "check_minibatch_consistency_error",
+    "check_equivariant_layer",
+    "check_make_odd_one_out",
+    "check_random_rotate_z",
+    "check_delete_points",
+    "check_critical_points",
+    "check_power_sum_encoding",
+    "check_decode_power_sums",
 ]

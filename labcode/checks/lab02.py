@@ -49,6 +49,11 @@ def _check_digit_model_contract(model: object, per_position_hint: str, c: _Check
             xs = torch.randint(0, 11, (5, size))
             c.expect(tuple(model(xs).shape) == (5,),
                      f"sets of {size} elements should work too: shape (5, {size}) -> (5,).")
+        one = model(x[:1])
+        c.expect(tuple(one.shape) == (1,),
+                 "a batch of ONE set, shape (1, 7), should give shape (1,); got "
+                 f"{tuple(one.shape)}. .squeeze() drops every dimension of size 1, the "
+                 "batch's too: squeeze only the last one, .squeeze(-1).")
         c.expect(torch.allclose(model(x[:2]), out[:2], atol=1e-5),
                  "the prediction for one set should not depend on the other sets of the batch: "
                  "reduce over the set dimension (dim=1), never over the batch (dim=0).")
@@ -61,7 +66,7 @@ def _check_digit_model_contract(model: object, per_position_hint: str, c: _Check
 
 
 def check_digit_deepsets(DeepSets: type) -> None:
-    """Self-check for Lab 02's ``DeepSets`` class (embedding, Linear + tanh, sum, Linear)."""
+    """Self-check for Lab 02's ``DeepSets``: sizes, shapes, tanh phi, a sum over all elements."""
     import torch
     from torch import nn
 
@@ -90,6 +95,15 @@ def check_digit_deepsets(DeepSets: type) -> None:
                              "DeepSets must be permutation invariant: apply phi to every "
                              "element and pool with a sum over all of them (dim=1), with no "
                              "weight per position and no picking one element.")
+                long = torch.randint(1, 11, (4, 25))
+                long_out = model(long)
+                for _ in range(3):
+                    perm = torch.randperm(25)
+                    c.expect(torch.allclose(model(long[:, perm]), long_out, atol=1e-4),
+                             "reordering a set of 25 elements changed the prediction: sum "
+                             "phi over ALL the elements of the set (.sum(dim=1)), not over "
+                             "a fixed number of positions such as the last 10; test sets "
+                             "hold up to 100 digits.")
                 X, Y, Z = (torch.randint(1, 11, (4, k)) for k in (3, 4, 4))
                 lhs = model(torch.cat([X, Y], 1)) + model(Z)
                 rhs = model(torch.cat([X, Z], 1)) + model(Y)
@@ -112,10 +126,11 @@ def check_digit_deepsets(DeepSets: type) -> None:
                          "phi looks affine: apply tanh (torch.tanh or nn.Tanh) to the output "
                          "of the Linear layer h1 -> h2, before the sum.")
                 # tanh keeps every phi(x_i) in (-1, 1): however large the embedding, the
-                # prediction of a set of n elements stays within n * sum|w| + |b| of rho.
-                last = [m for m in model.modules() if isinstance(m, nn.Linear)][-1]
-                bound = x.shape[1] * last.weight.abs().sum() + last.bias.abs().sum()
-                emb.weight.copy_(1e3 * weight)
+                # prediction of a set of n elements stays within n * sum|w| + |b| of rho,
+                # less than n times the sum of |every parameter but the embedding's|.
+                bound = x.shape[1] * sum(q.abs().sum() for q in model.parameters()
+                                         if q is not emb.weight)
+                emb.weight.copy_(1e4 * weight)
                 far = model(x).abs().max()
                 emb.weight.copy_(weight)
                 c.expect(far <= bound + 1e-3,
@@ -193,8 +208,7 @@ def _predicts_from_last_state(model: object, x: object, out: object) -> bool:
 
 
 def check_digit_lstm(LSTMBaseline: type) -> None:
-    """Self-check for Lab 02's ``LSTMBaseline`` class (embedding, LSTM, Linear on the last
-    step)."""
+    """Self-check for Lab 02's ``LSTMBaseline``: sizes, shapes, order, Linear on h_n[-1]."""
     import torch
 
     from labcode.evaluation import lstm_param_count
@@ -237,7 +251,7 @@ def check_digit_lstm(LSTMBaseline: type) -> None:
 
 
 def check_make_batch(make_batch: Callable[..., object]) -> None:
-    """Self-check for Lab 02's ``make_batch(X, y, idx, device)``."""
+    """Self-check for Lab 02's ``make_batch``: rows idx as int64 and float32 tensors on device."""
     import torch
 
     def body(c: _Checker) -> None:
@@ -277,10 +291,11 @@ def check_make_batch(make_batch: Callable[..., object]) -> None:
 
 
 def check_accuracy_and_mae(accuracy_and_mae: Callable[..., object]) -> None:
-    """Self-check for Lab 02's ``accuracy_and_mae(pred, target)``."""
+    """Self-check for Lab 02's ``accuracy_and_mae``: rounded hits as a fraction, mean |error|."""
 
     def body(c: _Checker) -> None:
-        pred = np.array([2.2, 4.6, 7.0, 9.4, 11.7])
+        # |errors| 0.2, 0.4, 0, 0.6, 2.3: mean 0.7, median 0.4; rounded: 3 hits, MAE 0.6
+        pred = np.array([2.2, 4.6, 7.0, 9.4, 14.3])
         target = np.array([2, 5, 7, 10, 12])
         out = accuracy_and_mae(pred, target)
         c.expect(isinstance(out, tuple) and len(out) == 2,
@@ -289,17 +304,22 @@ def check_accuracy_and_mae(accuracy_and_mae: Callable[..., object]) -> None:
         c.expect(np.ndim(acc) == 0 and np.ndim(mae) == 0,
                  "accuracy and mae should be two numbers, not arrays: average with np.mean.")
         acc, mae = float(acc), float(mae)
-        c.expect(not np.isclose(acc, 4.0),
+        c.expect(not np.isclose(acc, 3.0),
                  "accuracy should be a fraction in [0, 1] (the mean of the hits), not a count.")
-        c.expect(np.isclose(acc, 0.8),
+        c.expect(np.isclose(acc, 0.6),
                  "round the predictions to the nearest integer (np.round), then count the "
-                 f"exact hits: [2.2, 4.6, 7.0, 9.4, 11.7] vs [2, 5, 7, 10, 12] gives 4/5 = 0.8; "
+                 "exact hits: [2.2, 4.6, 7.0, 9.4, 14.3] vs [2, 5, 7, 10, 12] gives 3/5 = 0.6; "
                  f"got {acc}.")
-        c.expect(not np.isclose(mae, 0.2),
+        c.expect(not np.isclose(mae, 0.6),
                  "compute the MAE from the raw predictions, not the rounded ones.")
-        c.expect(np.isclose(mae, 0.3),
+        c.expect(not np.isclose(mae, 0.4),
+                 "the MAE is the MEAN of |pred - target| (np.mean), not the median: one large "
+                 "error must count in full.")
+        c.expect(np.isclose(mae, 0.7),
                  "the MAE is the mean of |pred - target| over the sets: here "
-                 f"(0.2 + 0.4 + 0 + 0.6 + 0.3) / 5 = 0.3; got {mae}.")
+                 f"(0.2 + 0.4 + 0 + 0.6 + 2.3) / 5 = 0.7; got {mae}"
+                 + (": take the absolute value of each error before the mean."
+                    if np.isclose(mae, 0.3) else "."))
         perfect = accuracy_and_mae(target.astype(float), target)
         c.expect(np.isclose(float(perfect[0]), 1.0) and np.isclose(float(perfect[1]), 0.0),
                  "exact predictions should give accuracy 1.0 and MAE 0.0.")
@@ -307,7 +327,8 @@ def check_accuracy_and_mae(accuracy_and_mae: Callable[..., object]) -> None:
         big_t = rng.integers(5, 500, size=10_000)
         big_p = big_t + rng.normal(0, 0.3, size=10_000)
         acc2, mae2 = (float(v) for v in accuracy_and_mae(big_p, big_t))
-        c.expect(abs(acc2 - np.mean(np.abs(big_p - big_t) < 0.5)) < 1e-9 and 0 < mae2 < 0.5,
+        c.expect(abs(acc2 - np.mean(np.abs(big_p - big_t) < 0.5)) < 1e-9
+                 and abs(mae2 - np.mean(np.abs(big_p - big_t))) < 1e-9,
                  "it should work on long arrays of any length, with targets above 100 too.")
 
     _run("accuracy_and_mae", accuracy_and_mae, body)

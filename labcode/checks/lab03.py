@@ -9,6 +9,7 @@ import numpy as np
 from labcode.checks._common import (
     _Checker,
     _construct,
+    _Fail,
     _is_float32_tensor,
     _raises_value_error,
     _run,
@@ -16,7 +17,7 @@ from labcode.checks._common import (
 
 
 def check_make_data(make_data: Callable[..., object]) -> None:
-    """Self-check for Lab 03's ``make_data(N)``."""
+    """Self-check for Lab 03's ``make_data``: shapes, balance, random subsets, torch's RNG."""
     import torch
 
     def body(c: _Checker) -> None:
@@ -64,6 +65,14 @@ def check_make_data(make_data: Callable[..., object]) -> None:
                  f"patterns ({len(patterns)} different ones among {int(zero.sum())} instances).")
         X2, _ = make_data(n)
         c.expect(not torch.equal(X, X2), "two calls should give two different random draws.")
+        torch.manual_seed(5)
+        A, _ = make_data(100)
+        torch.manual_seed(5)
+        B, _ = make_data(100)
+        c.expect(torch.equal(A, B),
+                 "after the same torch.manual_seed, make_data drew different data: draw with "
+                 "torch's random functions (torch.rand, torch.randperm), not NumPy's or "
+                 "Python's random, so that seed_everything makes every run reproducible.")
         X3, y3 = make_data(2)
         c.expect(tuple(X3.shape) == (2, 10, 1) and sorted(y3[:, 0].tolist()) == [0.0, 1.0],
                  "make_data(2) should give one instance of each class.")
@@ -72,13 +81,17 @@ def check_make_data(make_data: Callable[..., object]) -> None:
         c.expect(_raises_value_error(make_data, 0),
                  "make_data(0) should raise a ValueError (N must be at least 2).")
 
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        _run("make_data", make_data, body)
+    state = np.random.get_state()  # a NumPy-based answer must not move the notebook's draws
+    try:
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            _run("make_data", make_data, body)
+    finally:
+        np.random.set_state(state)
 
 
 def check_deepset(DeepSet: type) -> None:
-    """Self-check for Lab 03's ``DeepSet`` class (built with no arguments)."""
+    """Self-check for Lab 03's ``DeepSet()``: shapes, invariance, sum, phi's and rho's layers."""
     import torch
     from torch import nn
 
@@ -142,31 +155,149 @@ def check_deepset(DeepSet: type) -> None:
             c.expect(tuple(other.shape) == (8, 1),
                      "a DeepSet works for sets of any size: sum over dim=1 instead of assuming "
                      f"10 objects (a batch of 7-object sets gave shape {tuple(other.shape)}).")
+        _check_deepset_layers(c, DeepSet)
 
     with torch.random.fork_rng():
         torch.manual_seed(0)
         _run("DeepSet", DeepSet, body)
 
 
+_H = 5  # the hidden width of DeepSet() (its default hidden_dim)
+_FILL = 0.3  # every parameter of phi or rho set to this number: their outputs have a closed form
+
+
+def _layers(x: object, widths: int, n_hidden: int, act: Callable[[object], object]) -> object:
+    """An MLP with every weight and bias equal to _FILL: n_hidden layers of ``widths`` units
+    (activation ``act``), then one output; each layer's units are equal, so a unit sums
+    ``widths`` equal inputs."""
+    a, fan_in = _FILL, 1
+    for _ in range(n_hidden):
+        x = act(a * fan_in * x + a)
+        fan_in = widths
+    return a * fan_in * x + a
+
+
+def _check_deepset_layers(c: _Checker, DeepSet: type) -> None:
+    """phi = Linear(1, h), Tanh, Linear(h, h), Tanh, Linear(h, 1); rho = Linear(1, h), Tanh,
+    Linear(h, 1) (+ Sigmoid): parameter counts, then outputs with every parameter set to _FILL."""
+    import torch
+
+    h = _H
+
+    def ident(t: object) -> object:
+        return t
+
+    model = _construct(DeepSet)
+    n_phi = sum(p.numel() for p in model.phi.parameters())
+    n_rho = sum(p.numel() for p in model.rho.parameters())
+    want_phi, want_rho = (1 * h + h) + (h * h + h) + (h + 1), (1 * h + h) + (h + 1)
+    layers = "Linear(1, hidden_dim), Tanh, Linear(hidden_dim, hidden_dim), Tanh, " \
+             "Linear(hidden_dim, 1)"
+    phi_hint = {3 * h + 1: "phi has ONE hidden layer; it needs two: " + layers + ".",
+                2 * h * h + 5 * h + 1: "phi has three hidden layers; it needs two: "
+                                       + layers + "."}
+    c.expect(n_phi == want_phi, phi_hint.get(
+        n_phi, f"phi should be {layers}: (1*5 + 5) + (5*5 + 5) + (5 + 1) = {want_phi} "
+               f"parameters for hidden_dim=5; yours has {n_phi}."))
+    rho_hint = {2: "rho has no hidden layer: it needs Linear(1, hidden_dim), Tanh, "
+                   "Linear(hidden_dim, 1), then nn.Sigmoid()."}
+    c.expect(n_rho == want_rho, rho_hint.get(
+        n_rho, "rho should be Linear(1, hidden_dim), Tanh, Linear(hidden_dim, 1), Sigmoid: "
+               f"(1*5 + 5) + (5 + 1) = {want_rho} parameters for hidden_dim=5; yours has "
+               f"{n_rho}."))
+    x = torch.tensor([-2.0, -0.5, 0.0, 0.2, 1 / 3, 1.0, 3.0])
+    with torch.no_grad():
+        for p in model.parameters():
+            p.fill_(_FILL)
+        got = model.phi(x.view(1, -1, 1)).reshape(-1)
+        phi_forms = {
+            "ok": _layers(x, h, 2, torch.tanh),
+            "phi looks affine: put an nn.Tanh() after each of its two hidden Linear layers.":
+                _layers(x, h, 2, ident),
+            "phi uses ReLU: the exercise asks for nn.Tanh() after each hidden layer.":
+                _layers(x, h, 2, torch.relu),
+            "phi ends with an activation: its last layer is Linear(hidden_dim, 1), with "
+            "nothing after it (the sum comes next).": torch.tanh(_layers(x, h, 2, torch.tanh)),
+        }
+        found = next((k for k, v in phi_forms.items() if torch.allclose(got, v, atol=1e-4)),
+                     None)
+        c.expect(found == "ok", found or f"phi should be {layers}, in this order.")
+        s = x.view(-1, 1)
+        out = model.rho(s).reshape(-1)
+        z = _layers(x, h, 1, torch.tanh)
+        rho_forms = {
+            "sigmoid": torch.sigmoid(z), "logit": z,
+            "rho's hidden layer has no activation: put nn.Tanh() after Linear(1, "
+            "hidden_dim).": torch.sigmoid(_layers(x, h, 1, ident)),
+            "rho has a Tanh after its last Linear layer: the sigmoid should read the "
+            "Linear(hidden_dim, 1) output directly.": torch.sigmoid(torch.tanh(z)),
+            "rho uses ReLU: the exercise asks for nn.Tanh() in its hidden layer.":
+                torch.sigmoid(_layers(x, h, 1, torch.relu)),
+        }
+        found = next((k for k, v in rho_forms.items() if torch.allclose(out, v, atol=1e-4)),
+                     None)
+        c.expect(found in ("sigmoid", "logit"), found or
+                 "rho should be Linear(1, hidden_dim), Tanh, Linear(hidden_dim, 1), "
+                 "nn.Sigmoid(), in this order.")
+        X = torch.rand(16, 10, 1) * (torch.rand(16, 10, 1) < 0.4)
+        pooled = model.rho(model.phi(X).sum(dim=1))
+        once = pooled if found == "sigmoid" else torch.sigmoid(pooled)
+        c.expect(torch.allclose(model(X), once, atol=1e-6),
+                 "the output went through the sigmoid twice: rho already ends with "
+                 "nn.Sigmoid(), so forward returns rho(pooled) as it is."
+                 if found == "sigmoid" and torch.allclose(model(X), torch.sigmoid(once),
+                                                          atol=1e-6)
+                 else "forward should return rho(phi(x).sum(dim=1)), nothing more.")
+
+
 def check_train(train: Callable[..., object]) -> None:
-    """Self-check for Lab 03's ``train(model, steps, ..., progress)`` (200 quick steps)."""
+    """Self-check for Lab 03's ``train``: fresh batches, zero_grad, BCE, Adam with lr, history."""
     import numbers
 
     import torch
+    from torch import nn
 
     from labcode.models import mlp
+
+    def instrument(model: nn.Module) -> tuple[dict, list]:
+        """Record every forward (input, output) and whether each backward starts from a
+        zeroed gradient (the new gradient equals .grad once it is accumulated)."""
+        seen: dict = {"calls": [], "stale": 0, "grads": {}}
+        handles = [model.register_forward_hook(
+            lambda m, args, out: seen["calls"].append((args[0].detach().clone(),
+                                                       out.detach().clone())))]
+        for i, p in enumerate(model.parameters()):
+            def fresh(g: torch.Tensor, i: int = i) -> None:
+                seen["grads"][i] = g.detach().clone()
+
+            def accumulated(p: torch.Tensor, i: int = i) -> None:
+                if not torch.allclose(p.grad, seen["grads"][i], atol=1e-7):
+                    seen["stale"] += 1
+
+            handles += [p.register_hook(fresh), p.register_post_accumulate_grad_hook(accumulated)]
+        return seen, handles
+
+    def call(model: nn.Module, **kwargs: object) -> object:
+        try:
+            return train(model, progress=False, **kwargs)
+        except TypeError as error:
+            if "progress" not in str(error) and "lr" not in str(error) \
+                    and "batch_size" not in str(error):
+                raise
+            raise _Fail("keep the signature train(model, steps=4000, batch_size=200, lr=1e-3, "
+                        "progress=True): the check calls it with progress=False and other "
+                        f"values; that call raised TypeError: {error}") from None
 
     def body(c: _Checker) -> None:
         steps = 200
         model = mlp(hidden_dims=(32, 32))
         before = [p.detach().clone() for p in model.parameters()]
+        seen, handles = instrument(model)
         try:
-            out = train(model, steps=steps, progress=False)
-        except TypeError as error:
-            if "progress" not in str(error):
-                raise
-            c.expect(False, "keep the signature train(model, steps=4000, batch_size=200, "
-                            "lr=1e-3, progress=True): the check calls it with progress=False.")
+            out = call(model, steps=steps)
+        finally:
+            for handle in handles:
+                handle.remove()
         c.expect(isinstance(out, tuple) and len(out) == 2,
                  f"return a tuple (model, history); got {type(out).__name__}.")
         trained, history = out
@@ -185,6 +316,58 @@ def check_train(train: Callable[..., object]) -> None:
                                                             strict=True))
         c.expect(changed, "the parameters did not change: call optimizer.zero_grad(), "
                           "loss.backward() and optimizer.step() at every step.")
+        inputs = {tuple(x.flatten().tolist()) for x, _ in seen["calls"]}
+        c.expect(len(inputs) >= 0.9 * steps,
+                 f"the model saw {len(inputs)} different batches in {steps} steps: draw a fresh "
+                 "batch, X, y = make_data(batch_size), inside the loop, at every step.")
+        c.expect(seen["stale"] == 0,
+                 "the gradients add up from one step to the next: call optimizer.zero_grad() "
+                 "at every step, before loss.backward().")
+        X0, p0 = seen["calls"][0]
+        y0 = ((X0 != 0).sum(dim=1) == 5).float()  # class 1: five objects equal to 1/5
+        losses = {"bce": nn.functional.binary_cross_entropy(p0, y0).item(),
+                  "mse": nn.functional.mse_loss(p0, y0).item(),
+                  "logits": nn.functional.binary_cross_entropy_with_logits(p0, y0).item()}
+        close = {k for k, v in losses.items() if abs(history[0] - v) < 1e-4}
+        c.expect("bce" in close,
+                 "the loss is the mean squared error: use the binary cross-entropy, "
+                 "nn.BCELoss(), on the model's probabilities." if "mse" in close else
+                 "the model already outputs probabilities: use nn.BCELoss(), not "
+                 "BCEWithLogitsLoss (it would apply a second sigmoid)." if "logits" in close else
+                 "history[0] should be the BCE loss of the first batch, loss.item() with "
+                 "loss = nn.BCELoss()(model(X), y).")
+        model = mlp(hidden_dims=(8,))
+        before = [p.detach().clone() for p in model.parameters()]
+        seen, handles = instrument(model)
+        try:
+            call(model, steps=3, batch_size=50, lr=0.0)
+        finally:
+            for handle in handles:
+                handle.remove()
+        sizes = sorted({x.shape[0] for x, _ in seen["calls"]})
+        c.expect(sizes == [50],
+                 f"with batch_size=50 every batch should hold 50 instances; the model saw "
+                 f"batches of {sizes}: call make_data(batch_size).")
+        c.expect(all(torch.equal(a, b) for a, b in zip(before, model.parameters(),
+                                                       strict=True)),
+                 "with lr=0 the parameters changed: pass the argument to the optimiser, "
+                 "torch.optim.Adam(model.parameters(), lr=lr).")
+        model = mlp(hidden_dims=(8,))
+        before = [p.detach().clone() for p in model.parameters()]
+        seen, handles = instrument(model)
+        try:
+            call(model, steps=1, lr=0.01)
+        finally:
+            for handle in handles:
+                handle.remove()
+        # Adam's first step moves every parameter whose gradient is not ~0 by lr exactly.
+        grads = [seen["grads"].get(i) for i in range(len(before))]
+        moves = [(b - a).abs()[g.abs() > 1e-4] for a, b, g in
+                 zip(before, model.parameters(), grads, strict=True) if g is not None]
+        moves = torch.cat([m.flatten() for m in moves])
+        c.expect(len(moves) > 0 and bool(((moves - 0.01).abs() < 1e-3).all()),
+                 "the first optimiser step did not move the parameters the way Adam does "
+                 "(by lr each): use torch.optim.Adam(model.parameters(), lr=lr).")
         first, last = float(np.mean(history[:40])), float(np.mean(history[-40:]))
         c.expect(last < first - 0.02,
                  f"the loss should go down within {steps} steps of Adam (lr=1e-3): mean "
@@ -197,7 +380,7 @@ def check_train(train: Callable[..., object]) -> None:
 
 
 def check_count_params(count_params: Callable[..., object]) -> None:
-    """Self-check for Lab 03's ``count_params(model)``."""
+    """Self-check for Lab 03's ``count_params``: each parameter once (shared too), no buffers."""
     import numbers
 
     from torch import nn
@@ -217,6 +400,15 @@ def check_count_params(count_params: Callable[..., object]) -> None:
         n = count_params(nn.Sequential(shared, nn.Tanh(), shared))
         c.expect(n == 6, "a layer used twice is one set of parameters: count "
                          f"model.parameters(), which lists it once (expected 6, got {n}).")
+        tied = nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 3))
+        tied[1].weight = tied[0].weight  # one weight matrix shared by two layers
+        n = count_params(tied)
+        c.expect(n == 15, "a parameter shared by two layers counts once: 9 weights + 3 + 3 "
+                          f"biases = 15 here; got {n}. model.parameters() lists each once.")
+        n = count_params(nn.BatchNorm1d(4))
+        c.expect(n == 8, "count the parameters only (nn.BatchNorm1d(4) has 4 weights and 4 "
+                         f"biases = 8), not its buffers (running statistics); got {n}. "
+                         "model.state_dict() holds both: use model.parameters().")
 
     _run("count_params", count_params, body)
 

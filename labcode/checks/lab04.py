@@ -1,4 +1,4 @@
-"""Self-checks of Lab 04: permuted copies of a set."""
+"""Self-checks of Lab 04: permuted copies of a set, the invariance deviation."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from labcode.checks._common import (
 
 
 def check_permuted_copies(permuted_copies: Callable[..., object]) -> None:
-    """Self-check for Lab 04's ``permuted_copies(x, n_perms=3)``."""
+    """Self-check for Lab 04's ``permuted_copies``: x first, then uniform NumPy-drawn orders."""
     import torch
 
     def body(c: _Checker) -> None:
@@ -64,6 +64,21 @@ def check_permuted_copies(permuted_copies: Callable[..., object]) -> None:
         c.expect(tuple(single.shape) == (4, 7, 1),
                  "use the arguments: a set of 7 objects with n_perms=3 should give shape "
                  f"(4, 7, 1); got {tuple(single.shape)}.")
+        # Uniformly random orders: 200 copies of 10 objects are (almost surely) 200 different
+        # orders, and every object lands in every position about 20 times.
+        many = permuted_copies(x, n_perms=200)[1:, :, 0].long() // 2  # object ids, (200, 10)
+        orders = {tuple(row.tolist()) for row in many}
+        shifts = {tuple(np.roll(np.arange(10), k)) for k in range(10)}
+        c.expect(not orders <= shifts,
+                 "your copies are cyclic shifts of x (like np.roll or torch.roll): a random "
+                 "permutation can put the objects in any order, not only rotate them. Use "
+                 "order = np.random.permutation(len(x)).")
+        where = np.stack([(many == k).sum(dim=0).numpy() for k in range(10)])  # object, place
+        c.expect(len(orders) >= 150 and where.min() >= 5 and where.max() <= 45,
+                 "the orders are not uniformly random permutations: in 200 copies "
+                 f"you made {len(orders)} different orders, and an object took one position "
+                 f"between {where.min()} and {where.max()} times (about 20 expected). Draw "
+                 "each order with np.random.permutation(len(x)).")
 
     state = np.random.get_state()
     try:
@@ -72,4 +87,103 @@ def check_permuted_copies(permuted_copies: Callable[..., object]) -> None:
         np.random.set_state(state)
 
 
-# --- Labs 07-08: pooling and mini-batch consistency ---
+
+
+def check_invariance_deviation(invariance_deviation: Callable[..., object]) -> None:
+    """Self-check for Lab 04's ``invariance_deviation``: the max |f change| over per-set orders."""
+    import numbers
+
+    import torch
+
+    n, batch = 8, 4
+    # set i holds the elements (j, i, 5j mod 8) for j = 0..7, in increasing order of j
+    j = torch.arange(n).float()
+    X = torch.stack([torch.stack([j, torch.full((n,), float(i)), (5 * j) % n], 1)
+                     for i in range(batch)])
+
+    def sensitive(Y: torch.Tensor) -> torch.Tensor:
+        """(batch, 2): 10 and 5, but column 1 drops to 2 where set 2 is out of its order."""
+        unsorted = (Y[:, 1:, 0] < Y[:, :-1, 0]).any(dim=1).float()
+        out = torch.full((Y.shape[0], 2), 10.0)
+        out[:, 1] = 5.0 - 3.0 * unsorted * (Y[:, 0, 1] == 2)
+        return out
+
+    def call(f: Callable[..., object], Y: torch.Tensor, n_perms: int) -> float:
+        out = invariance_deviation(f, Y.clone(), n_perms)
+        if isinstance(out, torch.Tensor):
+            raise _Fail("return a Python float (use float(...) or .item()), not a tensor; got "
+                        f"a tensor of shape {tuple(out.shape)}.")
+        if not isinstance(out, numbers.Real):
+            raise _Fail(f"return one number, the largest change; got {type(out).__name__}.")
+        return float(out)
+
+    def body(c: _Checker) -> None:
+        summed = call(lambda Y: Y.sum(dim=1), X, 5)
+        size = float(X.sum(dim=1).abs().max())
+        c.expect(summed <= 1e-5,
+                 "subtract f(X): the deviation is |f(reordered) - f(X)|, not the size of f's "
+                 "output." if abs(summed - size) < 1e-4 else
+                 f"f = sum over the elements is invariant, but you report a change of "
+                 f"{summed:.3g}: reorder the elements WITHIN each set (dim=1), not the sets of "
+                 "the batch (dim=0) or the features (dim=2).")
+        paired = call(lambda Y: (Y[..., 0] * Y[..., 2]).sum(dim=1, keepdim=True), X, 5)
+        c.expect(paired <= 1e-5,
+                 "an element's features were separated: f = sum_j x_j0 * x_j2 does not "
+                 "depend on the order of whole elements, yet it changed. Move whole elements "
+                 "(rows), one permutation for all the features: Y[i] = X[i, order].")
+        worst = call(sensitive, X, 5)
+        hints = {0.0: "f changes by -3 when set 2 is reordered, but you report 0: take the "
+                      "absolute value of the change, |f(reordered) - f(X)|, before the max.",
+                 -3.0: "take the absolute value of the change, |f(reordered) - f(X)|.",
+                 10.0: "subtract f(X): the deviation is |f(reordered) - f(X)|, not the size "
+                       "of f's output.",
+                 3.0 / batch: "return the LARGEST change over all sets and outputs (max), "
+                              "not a mean.",
+                 3.0 / (2 * batch): "return the LARGEST change over all sets and outputs "
+                                    "(max), not a mean."}
+        hint = next((h for v, h in hints.items() if abs(worst - v) < 1e-6),
+                    f"f changes by exactly 3 when set 2 is reordered; you report {worst:.3g}.")
+        c.expect(abs(worst - 3.0) < 1e-6, hint)
+        calls: list[torch.Tensor] = []
+
+        def recorder(Y: torch.Tensor) -> torch.Tensor:
+            calls.append(Y.detach().clone())
+            return Y.sum(dim=1)
+
+        call(recorder, X, 5)
+        rows = torch.cat(calls)  # every set f was given, reordered or not
+        ids = rows[:, 0, 1].long()
+        moved = rows[~(rows == X[ids]).all(dim=(1, 2))]
+        per_set = [int((moved[:, 0, 1] == i).sum()) for i in range(batch)]
+        c.expect(all(k in (4, 5) for k in per_set),
+                 f"with n_perms=5 every set should be reordered 5 times; f saw {per_set} "
+                 "reordered copies of the 4 sets.")
+        orders = moved[:, :, 0].long()
+        by_set = [{tuple(o.tolist()) for o in orders[moved[:, 0, 1] == i]} for i in range(batch)]
+        c.expect(len(set().union(*by_set)) > 5,
+                 "the sets did not each get their own random orders: draw a new permutation "
+                 "for every set and every reordering (torch.rand(batch, n).argsort(dim=1), or "
+                 "torch.randperm(n) per set).")
+        weights = torch.arange(1.0, n + 1)
+
+        def weighted(Y: torch.Tensor) -> torch.Tensor:
+            return (Y[..., 0] * weights).sum(dim=1)
+
+        state = np.random.get_state()
+        torch.manual_seed(1)
+        first = call(weighted, X, 3)
+        torch.manual_seed(1)
+        again = call(weighted, X, 3)
+        np.random.set_state(state)
+        c.expect(first == again,
+                 "after the same torch.manual_seed the result changed: draw the orders with "
+                 "torch (torch.randperm, or torch.rand(...).argsort), not NumPy, so that "
+                 "seed_everything makes it reproducible.")
+
+    state = np.random.get_state()
+    try:
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            _run("invariance_deviation", invariance_deviation, body)
+    finally:
+        np.random.set_state(state)

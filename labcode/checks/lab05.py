@@ -1,4 +1,4 @@
-"""Self-checks of Lab 05: the hand-set sum DeepSet."""
+"""Self-checks of Lab 05: the separation condition, the hand-set sum DeepSet."""
 
 from __future__ import annotations
 
@@ -6,22 +6,112 @@ from collections.abc import Callable
 
 from labcode.checks._common import (
     _Checker,
+    _Fail,
     _run,
 )
 
 
+def check_separation(separation: Callable[..., object]) -> None:
+    """Self-check for Lab 05's ``separation(phi)``: 3[phi(1/3) - phi(0)] - 5[phi(1/5) - phi(0)]."""
+    import numbers
+
+    import torch
+    from torch import nn
+
+    def on_columns(g: Callable[[torch.Tensor], torch.Tensor]) -> Callable[..., torch.Tensor]:
+        """phi as a DeepSet has it: a float32 tensor (..., 1) in, (..., 1) out."""
+        def phi(x: object) -> torch.Tensor:
+            if not isinstance(x, torch.Tensor):
+                raise _Fail("call phi on a tensor, e.g. phi(torch.tensor([[0.0], [1 / 5], "
+                            f"[1 / 3]])), not on a {type(x).__name__}.")
+            if x.dtype != torch.float32 or x.ndim == 0 or x.shape[-1] != 1:
+                raise _Fail("phi takes float32 tensors whose last dimension is 1 (one number "
+                            "per element), e.g. torch.tensor([[0.0], [1 / 5], [1 / 3]]); it "
+                            f"was given shape {tuple(x.shape)}, dtype {x.dtype}.")
+            return g(x)
+        return phi
+
+    def expected(g: Callable[[float], float]) -> float:
+        return 3 * (g(1 / 3) - g(0.0)) - 5 * (g(1 / 5) - g(0.0))
+
+    def value(phi: Callable[..., object]) -> float:
+        out = separation(phi)
+        if isinstance(out, torch.Tensor):
+            raise _Fail("return a Python float (float(...) or .item()), not a tensor.")
+        if not isinstance(out, numbers.Real):
+            raise _Fail(f"return one number; got {type(out).__name__}.")
+        return float(out)
+
+    def diagnosis(got: float, g: Callable[[float], float], name: str) -> str:
+        """The hint for ``got``, the student's value for phi = g (named ``name``)."""
+        wrong = {3 * g(1 / 3) - 5 * g(1 / 5):
+                 "Subtract phi(0): class 0 pools to 3 phi(1/3) + 7 phi(0), class 1 to "
+                 "5 phi(1/5) + 5 phi(0), so the difference is 3[phi(1/3) - phi(0)] - "
+                 "5[phi(1/5) - phi(0)].",
+                 5 * (g(1 / 3) - g(0)) - 3 * (g(1 / 5) - g(0)):
+                 "The coefficients are swapped: three objects equal 1/3, so 3 goes with "
+                 "phi(1/3), and five equal 1/5, so 5 goes with phi(1/5).",
+                 3 * (g(1 / 5) - g(0)) - 5 * (g(1 / 3) - g(0)):
+                 "You swapped phi(1/3) and phi(1/5): 3[phi(1/3) - phi(0)] - 5[phi(1/5) - "
+                 "phi(0)].",
+                 0.0: f"You get 0 for phi(x) = {name}: evaluate phi at 0, 1/5 and 1/3 (floats: "
+                      "1 / 3, not 1 // 3)."}
+        return next((h for v, h in wrong.items() if abs(got - v) < 1e-5),
+                    f"For phi(x) = {name} the separation 3[phi(1/3) - phi(0)] - 5[phi(1/5) - "
+                    f"phi(0)] is {expected(g):.4f}; got {got:.4g}.")
+
+    def body(c: _Checker) -> None:
+        g = lambda t: 2 * t + 1  # noqa: E731
+        affine = value(on_columns(lambda x: 2 * x + 1))
+        c.expect(abs(affine) < 1e-6,
+                 "an affine phi pools both classes to the same number, so its separation is 0. "
+                 + diagnosis(affine, g, "2x + 1"))
+        g = lambda t: t * t + 1  # noqa: E731  phi(0) = 1: catches a forgotten phi(0)
+        got = value(on_columns(lambda x: x * x + 1))
+        c.expect(abs(got - expected(g)) < 1e-5, diagnosis(got, g, "x^2 + 1"))
+        got = value(on_columns(lambda x: (x != 0).float()))
+        c.expect(abs(got + 2) < 1e-6,
+                 "keep the sign: phi(x) = [x != 0] gives 3 - 5 = -2; no absolute value."
+                 if abs(got - 2) < 1e-6 else
+                 f"for phi(x) = [x != 0] (it counts the objects) the separation is 3 - 5 = -2; "
+                 f"got {got:.4g}.")
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            net = nn.Sequential(nn.Linear(1, 5), nn.Tanh(), nn.Linear(5, 5), nn.Tanh(),
+                                nn.Linear(5, 1))
+        with torch.no_grad():
+            points = net(torch.tensor([[0.0], [1 / 5], [1 / 3]]))[:, 0].tolist()
+        want = 3 * (points[2] - points[0]) - 5 * (points[1] - points[0])
+        got = value(on_columns(net))
+        c.expect(abs(got - want) < 1e-5,
+                 f"for a tanh network phi, the separation is {want:.5f}; got {got:.5g}.")
+
+    _run("separation", separation, body)
+
+
 def check_exact_sum(set_exact_sum: Callable[..., object], SumDeepSet: type) -> None:
-    """Self-check for Lab 05's ``set_exact_sum(model)``: exact sums at every cardinality."""
+    """Self-check for Lab 05's ``set_exact_sum``: same parameters, set in place; exact sums."""
     import torch
     from torch import nn
 
     def body(c: _Checker) -> None:
         for hidden_dim in (1, 4):
             model = SumDeepSet(hidden_dim=hidden_dim)
+            params = [(name, p) for name, p in model.named_parameters()]
             out = set_exact_sum(model)
-            c.expect(out is None or out is model,
-                     "set_exact_sum should change the given model in place (and return it or "
-                     "nothing), not build a new one.")
+            c.expect(out is not None,
+                     "set_exact_sum returned nothing: end with `return model`, so that "
+                     "exact_model = set_exact_sum(SumDeepSet()) is the model.")
+            c.expect(out is model,
+                     "set_exact_sum should change the given model in place and return it, not "
+                     "build a new one.")
+            kept = [(name, p) for name, p in model.named_parameters()]
+            c.expect(len(kept) == len(params) and all(
+                         a == b and p is q for (a, p), (b, q) in zip(params, kept, strict=True)),
+                     "keep the model's layers and parameters: set the numbers inside them "
+                     "(w.zero_(), w[0, 0] = 1.0 under torch.no_grad()) instead of assigning new "
+                     "layers or nn.Parameters; an optimiser or a saved state_dict still points "
+                     "to the old ones.")
             c.expect(any(isinstance(m, nn.ReLU) for m in model.modules()),
                      "keep the architecture: phi must still end in its ReLU; only set the "
                      "numbers in the weights and biases.")

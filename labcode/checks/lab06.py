@@ -1,11 +1,14 @@
-"""Self-checks of Lab 06: pairs {x, -x}."""
+"""Self-checks of Lab 06: the pooled value of {x, -x}, a task on such pairs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from labcode.checks._common import (
     _Checker,
+    _Fail,
     _is_float32_tensor,
     _raises_value_error,
     _run,
@@ -13,7 +16,7 @@ from labcode.checks._common import (
 
 
 def check_make_pairs(make_pairs: Callable[..., object]) -> None:
-    """Self-check for Lab 06's ``make_pairs(N)``: balanced sets {x, -x} labelled by |x|."""
+    """Self-check for Lab 06's make_pairs: {x, -x}, balance, uniform norms, quadrants, torch RNG."""
     import torch
 
     def body(c: _Checker) -> None:
@@ -44,5 +47,86 @@ def check_make_pairs(make_pairs: Callable[..., object]) -> None:
         c.expect(not torch.equal(X, X2), "two calls should draw different sets.")
         c.expect(_raises_value_error(make_pairs, 7),
                  "an odd N cannot be balanced: raise a ValueError that says so.")
+        torch.manual_seed(5)
+        A, _ = make_pairs(100)
+        torch.manual_seed(5)
+        B, _ = make_pairs(100)
+        c.expect(torch.equal(A, B),
+                 "after the same torch.manual_seed, make_pairs drew different sets: draw with "
+                 "torch (torch.rand), not NumPy or Python's random, so that seed_everything "
+                 "makes the runs reproducible.")
+        # The norm's distribution: uniform on [low, high] (not uniform in area, which favours
+        # long vectors), over the whole range. 4,000 norms per class.
+        X, y = make_pairs(8000)
+        r = X[:, 0].norm(dim=1).double()
+        for k, (low, high) in ((0, (0.25, 1.0)), (1, (1.25, 2.0))):
+            rk = r[y[:, 0] == k].sort().values
+            c.expect(float(rk[0]) < low + 0.005 and float(rk[-1]) > high - 0.005,
+                     f"the norms of class {k} should cover all of [{low}, {high}]; yours run "
+                     f"from {float(rk[0]):.3f} to {float(rk[-1]):.3f}. Draw r = {low} + "
+                     f"{high - low:g} * torch.rand(...).")
+            mean, centre = float(rk.mean()), (low + high) / 2
+            u = (rk - low) / (high - low)  # uniform on [0, 1] if r is
+            ks = float((u - torch.arange(1, len(u) + 1) / len(u)).abs().max())
+            c.expect(abs(mean - centre) < 0.015 and ks < 0.045,
+                     f"the norm |x| of class {k} should be uniform in [{low}, {high}] (mean "
+                     f"{centre}); yours has mean {mean:.3f}"
+                     + (", as if x were uniform in the AREA of the ring: draw r itself "
+                        "uniformly, r = low + (high - low) * torch.rand(...), not its square."
+                        if mean > centre else "."))
 
-    _run("make_pairs", make_pairs, body)
+    state = np.random.get_state()  # a NumPy-based answer must not move the notebook's draws
+    try:
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            _run("make_pairs", make_pairs, body)
+    finally:
+        np.random.set_state(state)
+
+
+def check_pooled_pairs(pooled_pairs: Callable[..., object]) -> None:
+    """Self-check for Lab 06's ``pooled_pairs(phi, xs)``: phi(x) + phi(-x) for each row x."""
+    import torch
+
+    def phi(v: torch.Tensor) -> torch.Tensor:
+        """Neither odd nor even: (x0^2, x1 + 1, ReLU(x0), x0 x1); (..., 2) -> (..., 4)."""
+        if not isinstance(v, torch.Tensor) or v.ndim == 0 or v.shape[-1] != 2:
+            raise _Fail("phi takes tensors of 2-D vectors, shape (..., 2), e.g. phi(xs) or "
+                        f"phi(-xs); it was given {tuple(getattr(v, 'shape', ()))}.")
+        x0, x1 = v[..., 0], v[..., 1]
+        return torch.stack([x0 ** 2, x1 + 1, torch.relu(x0), x0 * x1], dim=-1)
+
+    def body(c: _Checker) -> None:
+        xs = torch.tensor([[1.0, 0.0], [0.0, 1.5], [0.6, 0.6], [-1.2, 0.4], [0.3, -2.0]])
+        before = xs.clone()
+        out = pooled_pairs(phi, xs)
+        want = phi(xs) + phi(-xs)  # (5, 4)
+        c.expect(torch.equal(xs, before),
+                 "pooled_pairs changed xs: build -xs as a new tensor, never negate xs in place.")
+        c.expect(isinstance(out, torch.Tensor),
+                 f"return one tensor of shape (n, features); got {type(out).__name__}.")
+        shape = tuple(out.shape)
+        c.expect(shape == (5, 4),
+                 f"for xs of shape (5, 2) and a phi with 4 outputs, return the pooled vector of "
+                 f"each set, shape (5, 4); got {shape}"
+                 + (": sum over the 2 elements of each set, not over the sets."
+                    if shape == (2, 4) else
+                    ": pool the two elements, phi(x) + phi(-x)." if shape == (5, 2, 4) else "."))
+        hints = ((phi(torch.zeros_like(xs)),
+                  "you applied phi to x + (-x) = 0: apply phi to each element first, then "
+                  "add, phi(x) + phi(-x). The sum comes AFTER phi."),
+                 (want / 2, "pool with a sum, phi(x) + phi(-x), not a mean."),
+                 (phi(xs) - phi(-xs), "the pooled value is phi(x) + phi(-x), a sum of the two "
+                                      "elements' features, not a difference."),
+                 (2 * phi(xs), "phi(-x) is not phi(x) in general: compute phi of -xs too."),
+                 (torch.zeros_like(want), "phi(-x) is not -phi(x) in general: compute "
+                                          "phi(x) + phi(-x) with phi itself."))
+        hint = next((h for w, h in hints if torch.allclose(out, w, atol=1e-6)),
+                    "row i should be phi(xs[i]) + phi(-xs[i]), the sum pooling of the set "
+                    "{xs[i], -xs[i]}.")
+        c.expect(torch.allclose(out, want, atol=1e-6), hint)
+        one = pooled_pairs(phi, xs[:1])
+        c.expect(tuple(one.shape) == (1, 4) and torch.allclose(one, want[:1], atol=1e-6),
+                 "one set, xs of shape (1, 2), should give shape (1, 4): no .squeeze().")
+
+    _run("pooled_pairs", pooled_pairs, body)

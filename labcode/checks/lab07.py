@@ -1,4 +1,4 @@
-"""Self-checks of Lab 07: pooling with padding."""
+"""Self-checks of Lab 07: pooling with padding, the best constant prediction."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from collections.abc import Callable
 from labcode.checks._common import (
     _call_tensor_fn,
     _Checker,
+    _Fail,
     _run,
     _tensor_output_hint,
 )
 
 
 def check_pool(pool: Callable[..., object]) -> None:
-    """Self-check for Lab 07's ``pool(h, how, mask)`` (sum, mean and max with padding)."""
+    """Self-check for Lab 07's ``pool(h, how, mask)``: mean and max over the real elements only."""
     import torch
 
     def mean_hint(out: torch.Tensor, h: torch.Tensor, m: torch.Tensor) -> str:
@@ -68,3 +69,58 @@ def check_pool(pool: Callable[..., object]) -> None:
                      f"{how} pooling should not depend on the order of the elements.")
 
     _run("pool", pool, body)
+
+
+def check_best_constant(best_constant: Callable[..., object]) -> None:
+    """Self-check for Lab 07's ``best_constant(y)``: max share of y with |y - c| < 0.5 for one c."""
+    import numbers
+
+    import numpy as np
+
+    def value(y: np.ndarray) -> float:
+        given = y.copy()
+        out = best_constant(y)
+        if not np.array_equal(y, given):
+            raise _Fail("best_constant changed y: sort a copy (np.sort(y)), not y in place "
+                        "(y.sort()); the notebook uses its targets again.")
+        if not isinstance(out, numbers.Real) or isinstance(out, bool):
+            raise _Fail(f"return one number, the accuracy as a float; got {type(out).__name__}.")
+        return float(out)
+
+    def body(c: _Checker) -> None:
+        # whole numbers: c = 2 gets the three 2s; no c within 0.5 of both 2 and 3
+        whole = np.array([3, 1, 2, 2, 1, 2])
+        got = value(whole)
+        c.expect(not np.isclose(got, 3.0),
+                 "return a fraction in [0, 1] (the share of targets one prediction gets "
+                 "right), not a count: divide by len(y).")
+        c.expect(not np.isclose(got, 5 / 6),
+                 "a prediction c is right when |y - c| < 0.5, strictly: no c is right for "
+                 "both 1 and 2, so count the targets in a half-open window [y_i, y_i + 1).")
+        c.expect(np.isclose(got, 0.5),
+                 f"for y = {whole.tolist()} the best constant is 2, right on 3 of 6 targets: "
+                 f"0.5; got {got:.4g}.")
+        # fractional targets (like a mean): one window holds 0.1, 0.5, 0.55, 0.6
+        frac = np.array([3.45, 0.5, 7.0, 0.1, 3.0, 0.6, 3.2, 0.55])
+        got = value(frac)
+        wrong = {1 / 8: "the targets need not be whole numbers (the mean of a set is not): "
+                        "the most frequent value is not enough; count every target within "
+                        "0.5 of one prediction c.",
+                 0.0: "neither the mean nor the median of y is the best constant here: "
+                      "try every window [y_i, y_i + 1) and keep the fullest."}
+        hint = next((h for v, h in wrong.items() if np.isclose(got, v)),
+                    "for y = [3.45, 0.5, 7.0, 0.1, 3.0, 0.6, 3.2, 0.55], c = 0.5 is within 0.5 "
+                    f"of 0.1, 0.5, 0.55 and 0.6: 4 of 8 = 0.5; got {got:.4g}.")
+        c.expect(np.isclose(got, 0.5), hint)
+        rng = np.random.default_rng(0)
+        big = (rng.normal(20, 3, size=3000) * 4).round() / 4  # quarters: y + 1 is exact
+        ys = np.sort(big)
+        best = max(np.searchsorted(ys, v + 1.0 - 1e-9) - np.searchsorted(ys, v)
+                   for v in np.unique(ys)) / len(ys)  # the windows [v, v + 1 - tiny]
+        c.expect(np.isclose(value(big), best),
+                 f"on 3,000 targets drawn around 20 the best constant is right on a share "
+                 f"{best:.4f}; got {value(big):.4g}.")
+        c.expect(np.isclose(value(np.full(5, 7)), 1.0),
+                 "when every target is the same, that constant is right on all of them: 1.0.")
+
+    _run("best_constant", best_constant, body)

@@ -1,4 +1,4 @@
-"""Self-checks of Lab 08: aggregating chunk encodings."""
+"""Self-checks of Lab 08: aggregating chunk encodings, measuring consistency."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from collections.abc import Callable
 from labcode.checks._common import (
     _call_tensor_fn,
     _Checker,
+    _Fail,
     _run,
     _tensor_output_hint,
 )
 
 
 def check_aggregate(aggregate: Callable[..., object]) -> None:
-    """Self-check for Lab 08's ``aggregate(parts, sizes, how)``: g(f(X_1), ...) == f(X)."""
+    """Self-check for Lab 08's ``aggregate``: sum, size-weighted mean, max of the chunks = f(X)."""
     import torch
 
     def body(c: _Checker) -> None:
@@ -51,4 +52,80 @@ def check_aggregate(aggregate: Callable[..., object]) -> None:
     _run("aggregate", aggregate, body)
 
 
-# --- Labs 05-06: removing the nonlinearity; symmetric vectors ---
+
+
+def check_minibatch_consistency_error(minibatch_consistency_error: Callable[..., object]) -> None:
+    """Self-check for Lab 08's ``minibatch_consistency_error``: chunks, g, max|diff| / max|f(X)|."""
+    import numbers
+
+    import torch
+
+    sizes = [5, 2, 9]
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        X = torch.randn(3, 16, 2)
+
+    def call(encode: Callable[..., object], aggregate: Callable[..., object],
+             Y: torch.Tensor = X) -> float:
+        out = minibatch_consistency_error(encode, aggregate, Y, list(sizes))
+        if isinstance(out, torch.Tensor):
+            raise _Fail("return a Python float (float(...) or .item()), not a tensor.")
+        if not isinstance(out, numbers.Real):
+            raise _Fail(f"return one number, the relative error; got {type(out).__name__}.")
+        return float(out)
+
+    def sum_g(parts: list, sizes_: list) -> torch.Tensor:
+        return torch.stack(list(parts)).sum(0)
+
+    def body(c: _Checker) -> None:
+        seen: dict = {"encoded": [], "sizes": []}
+
+        def encode(Y: torch.Tensor) -> torch.Tensor:
+            seen["encoded"].append(tuple(Y.shape))
+            return Y.sum(dim=1)
+
+        def g(parts: list, sizes_: object) -> torch.Tensor:
+            seen["sizes"].append(list(sizes_))
+            return sum_g(parts, sizes_)
+
+        err = call(encode, g)
+        chunks = [s for s in seen["encoded"] if s != tuple(X.shape)]
+        c.expect([s[1] for s in chunks] == sizes and all(s[0] == 3 and s[2] == 2 for s in chunks),
+                 f"split X along the elements (dim=1) into chunks of {sizes} elements, in order "
+                 "(X.split(chunk_sizes, dim=1)), and encode each chunk; encode saw shapes "
+                 f"{seen['encoded']}.")
+        c.expect(seen["encoded"].count(tuple(X.shape)) == 1,
+                 "encode the whole set once, encode(X), and each chunk once: the error compares "
+                 "the aggregated chunks with encode(X)" + (", which you never computed."
+                 if tuple(X.shape) not in seen["encoded"] else
+                 "; an encoder that draws random numbers (Lab 08's random slots) must not be "
+                 "called on X twice."))
+        c.expect(seen["sizes"] == [sizes],
+                 f"call aggregate once, with the list of chunk encodings and the chunk sizes "
+                 f"{sizes}; it was called with sizes {seen['sizes']}.")
+        c.expect(err <= 1e-6,
+                 f"sum pooling with g = sum is consistent, but you report an error of {err:.3g}.")
+        # g = plain mean of the chunk means: the relative error is known exactly
+        whole, means = X.mean(1), torch.stack([p.mean(1) for p in X.split(sizes, dim=1)])
+        diff = (means.mean(0) - whole).abs()
+        want = float(diff.max() / whole.abs().max())
+        err = call(lambda Y: Y.mean(dim=1), lambda parts, s: torch.stack(list(parts)).mean(0))
+        wrong = {float(diff.max()): "divide by the largest |entry| of encode(X): the error is "
+                                    "relative, max|g(...) - f(X)| / max|f(X)|.",
+                 float(diff.mean() / whole.abs().max()): "take the LARGEST difference (max), "
+                                                         "not the mean.",
+                 float(diff.mean() / whole.abs().mean()): "take the largest difference, "
+                                                          "divided by the largest |f(X)|.",
+                 float((means.mean(0) - whole).norm() / whole.norm()):
+                     "use the largest entry, not a norm: max|g(...) - f(X)| / max|f(X)|."}
+        hint = next((h for v, h in wrong.items() if abs(err - v) < 1e-6 * max(1.0, v)),
+                    f"for mean pooling and a plain mean of the chunk means, max|g - f(X)| / "
+                    f"max|f(X)| = {want:.5f} on this set; got {err:.5g}.")
+        c.expect(abs(err - want) < 1e-5 * want, hint)
+        scaled = call(lambda Y: Y.mean(dim=1), lambda parts, s: torch.stack(list(parts)).mean(0),
+                      1000 * X)
+        c.expect(abs(scaled - want) < 1e-4 * want,
+                 "the error should not depend on the scale of the data: divide by "
+                 "max|encode(X)|.")
+
+    _run("minibatch_consistency_error", minibatch_consistency_error, body)

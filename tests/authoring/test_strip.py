@@ -88,7 +88,8 @@ def test_exercise_and_solution_directives_become_plain_markdown():
             '    raise NotImplementedError("Exercise 1: implement add")')
     assert cells[1] == ("code", stub)
     assert cells[2] == ("markdown", "After the solution.")  # solution prose dropped
-    assert cells[3] == ("markdown", "> **Note**\n>\n> A $x^2$ note, see [zaheer2017deepsets].")
+    assert cells[3] == ("markdown", "> **Note**\n>\n> A $x^2$ note, see (Zaheer et al., 2017).")
+    assert cells[4][1].startswith("## References\n\n- **Zaheer et al. (2017).** Manzil Zaheer")
     assert not any("{" in s for kind, s in cells if kind == "markdown")
 
 
@@ -178,24 +179,68 @@ def test_cli_writes_then_check_passes_then_detects_drift(tmp_path):
     assert "out of sync" in check.stdout and "99_orphan.ipynb" in check.stdout
 
 
+def _run_setup(source, labcode_present, pip_returncode):
+    """Execute a setup cell with importlib and subprocess faked: what pip was asked, printed."""
+    calls, printed = [], []
+
+    def run(args, **kwargs):
+        calls.append(args)
+        return subprocess.CompletedProcess(args, pip_returncode, b"", b"ERROR: no network")
+
+    spec = type("U", (), {"find_spec": staticmethod(lambda name: labcode_present or None)})
+    code = source.replace("import importlib.util\n", "").replace("import subprocess\n", "")
+    exec(code, {"__builtins__": __builtins__, "importlib": type("I", (), {"util": spec}),
+                "subprocess": type("S", (), {"run": staticmethod(run)}),
+                "print": lambda *a, **k: printed.append(" ".join(map(str, a)))})
+    return calls, printed
+
+
 def test_the_setup_cell_installs_labcode_from_the_repository_only_where_it_is_missing(tmp_path):
     nb = notebook(("code", "import labcode"))
     assert [c.cell_type for c in strip_notebook(nb, "lab.ipynb").cells] == ["markdown", "code"]
     out = strip_notebook(nb, "lab.ipynb", "https://github.com/org/course@main")
     setup = out.cells[1]
     assert setup.metadata["tags"] == ["student-setup"] and out.cells[2].source == "import labcode"
-    assert '"labcode @ git+https://github.com/org/course@main"' in setup.source
-    # where labcode is importable the cell does nothing; where it is not it would run pip
-    calls = []
-    fake_subprocess = type("S", (), {"run": staticmethod(lambda *a, **k: calls.append(a))})
-    for present in (True, False):
-        spec = type("U", (), {"find_spec": staticmethod(lambda name, p=present: p or None)})
-        namespace = {"__builtins__": __builtins__}
-        code = setup.source.replace("import importlib.util\n", "").replace(
-            "import subprocess\n", "")
-        exec(code, namespace | {"importlib": type("I", (), {"util": spec}),
-                                "subprocess": fake_subprocess})
-    assert len(calls) == 1 and calls[0][0][-1] == "labcode @ git+https://github.com/org/course@main"
+    assert '"git+https://github.com/org/course@main"' in setup.source
+    # where labcode is importable the cell does nothing; where it is not it runs pip, quietly
+    assert _run_setup(setup.source, True, 0) == ([], [])
+    calls, printed = _run_setup(setup.source, False, 0)
+    assert len(calls) == 1 and calls[0][-1] == "labcode @ git+https://github.com/org/course@main"
+    assert printed == []
+
+
+def test_the_setup_cell_offline_prints_one_friendly_line():
+    source = strip_notebook(notebook(), "lab.ipynb", "https://github.com/org/course@main"
+                            ).cells[1].source
+    calls, printed = _run_setup(source, False, 1)
+    assert len(calls) == 1 and len(printed) == 1
+    line = printed[0]
+    assert "\n" not in line and "make lab" in line
+    assert "pip install 'labcode @ git+https://github.com/org/course@main'" in line
+
+
+def test_the_setup_cell_offline_for_real(tmp_path):
+    """A Python without site-packages (no labcode) runs the cell; pip fails (a repository that
+    does not exist, nothing leaves the machine): one line, no CalledProcessError, exit 0."""
+    missing = (tmp_path / "no-such-repo").as_uri()
+    source = strip_notebook(notebook(), "lab.ipynb", missing).cells[1].source
+    run = subprocess.run([sys.executable, "-I", "-S", "-c", source], capture_output=True,
+                         text=True, timeout=120, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == "" and "Traceback" not in run.stdout
+    lines = run.stdout.splitlines()
+    assert len(lines) == 1 and "make lab" in lines[0], run.stdout
+
+
+@pytest.mark.parametrize("repository", ["https://github.com/learning-on-sets/learning-on-sets@main",
+                                        "https://github.com/" + "a-long-name" * 12 + "/x@dev"])
+def test_the_setup_cell_fits_in_79_columns(repository):
+    source = strip_notebook(notebook(), "lab.ipynb", repository).cells[1].source
+    assert max(map(len, source.split("\n"))) <= 79
+    namespace = {}
+    exec(source.split("if importlib")[1].split("\n", 1)[1].split("    pip =")[0]
+         .replace("\n    ", "\n").strip(), namespace)
+    assert namespace["url"] == f"git+{repository}"
 
 
 def test_repository_is_read_from_the_book_config(tmp_path):

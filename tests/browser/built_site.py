@@ -16,7 +16,9 @@ ROOT = HERE.parents[1]
 # LABCODE_SITE: test another build, e.g. one made with a derived _config.yml (--path-output X
 # builds into X/_build/html).
 HTML = Path(os.environ.get("LABCODE_SITE") or ROOT / "_build" / "html").resolve()
-SCREENSHOTS = ROOT / "_build" / "browser-screenshots"
+# LABCODE_SCREENSHOTS: where the screenshots go (the folder's PNGs are replaced on each run).
+SCREENSHOTS = Path(os.environ.get("LABCODE_SCREENSHOTS")
+                   or ROOT / "_build" / "browser-screenshots").resolve()
 CHROMIUM = os.environ.get("LABCODE_CHROMIUM") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

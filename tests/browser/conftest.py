@@ -164,8 +164,10 @@ def open_page(browser):
     follows a link to one lab), with every request to another host blocked and recorded."""
     contexts = []
 
-    def open_(url: str):
-        context = browser.new_context(viewport=VIEWPORT)
+    def open_(url: str, **options):
+        """``options`` go to the browser context: e.g. a phone's ``viewport`` and
+        ``has_touch``, or ``color_scheme="dark"``."""
+        context = browser.new_context(**({"viewport": VIEWPORT} | options))
         contexts.append(context)
         context.set_default_timeout(TIMEOUT_MS)
         record = Recorder()
@@ -234,6 +236,10 @@ class Visit:
     dropdown: dict | None
     banner: dict
     screenshot: Path | None
+    title: str = ""
+    exercises: list[str] = field(default_factory=list)  # the caption numbers, in order
+    markers: dict = field(default_factory=dict)  # solution markers in the text, in code blocks
+    favicon: dict | None = None
 
 
 # JS run in the page: load every image (eager, scrolled into view), then report them.
@@ -300,6 +306,28 @@ BANNER_JS = """() => {
              : null;
   };
   return {download: link("a.labcode-student-download"), colab: link("a.labcode-colab")};
+}"""
+
+
+EXERCISES_JS = """() => [...document.querySelectorAll(
+  "div.exercise > .admonition-title .caption-number")].map((el) => el.textContent.trim())"""
+
+# Solution markers anywhere in the text (hidden dropdowns included), and as lines of code blocks.
+MARKERS_JS = """() => ({
+  text: /(BEGIN|END) SOLUTION/.test(document.body.textContent),
+  code: [...document.querySelectorAll("pre")].some(
+    (pre) => /^[ \\t]*#\\s*(BEGIN|END) SOLUTION/m.test(pre.textContent)),
+})"""
+
+# The page's favicon: its link, and whether the image it points at loads and decodes.
+FAVICON_JS = """async () => {
+  const link = document.querySelector("link[rel~='icon']");
+  if (!link) return null;
+  const img = new Image();
+  const loaded = new Promise((resolve) => { img.onload = img.onerror = resolve; });
+  img.src = link.href;
+  await Promise.race([loaded, new Promise((resolve) => setTimeout(resolve, 5000))]);
+  return {href: link.getAttribute("href"), width: img.naturalWidth, height: img.naturalHeight};
 }"""
 
 
@@ -410,6 +438,10 @@ def visit(base_url, open_page, screenshot_dir):
             dropdown=_dropdown(page),
             banner=page.evaluate(BANNER_JS),
             screenshot=shot,
+            title=page.title(),
+            exercises=page.evaluate(EXERCISES_JS),
+            markers=page.evaluate(MARKERS_JS),
+            favicon=page.evaluate(FAVICON_JS),
         )
         page.wait_for_timeout(100)  # let a click's errors, if any, reach the recorder
         return info

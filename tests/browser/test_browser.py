@@ -24,6 +24,8 @@ Environment
 ``LABCODE_SITE``
     test another build than ``_build/html`` (e.g. ``X/_build/html`` of a
     ``jupyter-book build --path-output X`` made with a derived config).
+``LABCODE_SCREENSHOTS``
+    save the screenshots in another folder than ``_build/browser-screenshots``.
 
 What is checked, on every page a reader can reach (index.html, search.html, book/*, solutions/*)
 ------------------------------------------------------------------------------------------------
@@ -40,10 +42,17 @@ What is checked, on every page a reader can reach (index.html, search.html, book
   render (sliders, progress bars, buttons, ...) with their saved values, each interactive widget
   has a static figure beside it; the banner links the student notebook (download, with no
   solution in it) and Colab;
-- the search page finds the labs.
+- the search page finds the labs, and its snippets show no raw TeX (``\\(M = 5\\)``);
+- as students meet the site (issue 15): at a phone's 390 px the lab-list and contents buttons
+  open their panels (tapped, with touch), at 1280 px the lab list folds and comes back, there
+  is one header and one Search button; exercises are numbered per lab ("Exercise 2.1", ...);
+  no page shows ``# BEGIN SOLUTION`` / ``# END SOLUTION``; every page has a favicon that
+  loads; the home page's title is the book's.
 
-Artefacts: a full-page screenshot of each lab page and of the intro, in
-``_build/browser-screenshots/`` (the sticky left sidebar is cut at the window's height there).
+Artefacts, in ``_build/browser-screenshots/``: a full-page screenshot of each lab page and of
+the intro at 1280 px (the sticky left sidebar is cut at the window's height there), and, for
+the intro, the first lab and a widget page, the first screen at 390 px (``*-390.png``), with
+the lab list open (``*-390-labs.png``), and in dark mode at 1280 px (``*-dark.png``).
 
 Files: ``conftest.py`` (server, browser, one recorded visit per page), ``built_site.py`` (the
 site on disk, and the settings), ``install_chromium.sh`` (``make browser`` runs it). The folder
@@ -75,6 +84,7 @@ from .built_site import (
     LAB_DIR,
     LOCAL_HOST,
     ROOT,
+    SCREENSHOTS,
     VIEWPORT,
     lab_pages,
     meta_refresh,
@@ -108,6 +118,7 @@ WIDGET_CLASS = {
     "FloatLogSliderModel": "widget-slider",
     "IntRangeSliderModel": "widget-slider",
     "FloatRangeSliderModel": "widget-slider",
+    "SelectionSliderModel": "widget-slider",
     "ToggleButtonsModel": "widget-toggle-buttons",
     "ButtonModel": "widget-button",
     "DropdownModel": "widget-dropdown",
@@ -119,7 +130,7 @@ WIDGET_CLASS = {
 DISPLAY_ONLY = {"BoxModel", "HBoxModel", "VBoxModel", "GridBoxModel", "HTMLModel",
                 "HTMLMathModel", "LabelModel", "FloatProgressModel", "IntProgressModel",
                 "OutputModel", "ImageModel", "ValidModel"}
-SLIDERS = {"IntSliderModel", "FloatSliderModel"}
+SLIDERS = {"IntSliderModel", "FloatSliderModel", "SelectionSliderModel"}
 
 
 NOTEBOOKS = sorted((ROOT / LAB_DIR).glob("*.ipynb"))  # the source of every lab page
@@ -242,10 +253,15 @@ def test_solution_dropdown_opens_on_click(visit, page):
 
 
 def _tree(models: dict, model_id: str) -> list[dict]:
-    """A widget model and all its children, depth first (the order of their DOM nodes)."""
+    """A widget model and all its rendered children, depth first (the order of their DOM
+    nodes). A Stack renders only its selected child (precomputed states, one shown)."""
     model = models[model_id]
     found = [model]
-    for child in model["state"].get("children", []):
+    children = model["state"].get("children", [])
+    if model["model_name"] == "StackModel":
+        selected = model["state"].get("selected_index")
+        children = [children[selected]] if selected is not None else []
+    for child in children:
         found += _tree(models, child.removeprefix("IPY_MODEL_"))
     return found
 
@@ -260,6 +276,8 @@ def _expected_class(model: dict) -> str | None:
 
 def _readout_matches(text: str, model: dict) -> bool:
     state = model["state"]
+    if model["model_name"] == "SelectionSliderModel":  # the readout is the option's label
+        return text == state["_options_labels"][state["index"]]
     match = re.fullmatch(r"\.?(\d*)([df])", state.get("readout_format", "d"))
     decimals = int(match.group(1) or 0) if match and match.group(2) == "f" else 0
     try:
@@ -290,7 +308,8 @@ def test_widgets_render(visit, page):
         assert len(widget["readouts"]) == len(sliders), f"{label}: slider readouts"
         for text, slider in zip(widget["readouts"], sliders, strict=True):
             assert _readout_matches(text, slider), (
-                f"{label}: a slider shows {text!r}, its saved value is {slider['state']['value']}")
+                f"{label}: a slider shows {text!r}, its saved state is "
+                f"{slider['state'].get('value', slider['state'].get('index'))}")
 
 
 def _interactive_views(page: str) -> dict[str, list[str]]:
@@ -354,3 +373,164 @@ def test_search_finds_the_labs(base_url, open_page, visit):
     new_errors = set(record.errors()) - set(visit("search.html").record.errors())
     assert not new_errors, new_errors
     assert not record.external_requests, record.external_requests
+
+
+# ---------------------------------------------------------------------------------------------
+# As students meet the site: a phone, a desktop, dark mode (issue 15)
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True,
+         "device_scale_factor": 1}
+DARK = {"color_scheme": "dark"}
+# The intro, the first lab, and the last page with widgets: the pages whose screenshots at
+# 390 px and in dark mode are saved (next to the 1280 px ones) to be looked at.
+LOOK_AT = list(dict.fromkeys(["book/intro.html", *LABS[:1], *WIDGET_PAGES[-1:]]))
+TOC_LABS = LABS  # every lab page of the build, in the order of the table of contents
+
+
+def _shot(page, name: str) -> Path:
+    path = SCREENSHOTS / name
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=False)
+    return path
+
+
+def _settle(page) -> None:
+    page.wait_for_load_state("load")
+    page.evaluate("() => window.MathJax && window.MathJax.startup && "
+                  "window.MathJax.startup.promise")
+    page.wait_for_timeout(300)
+
+
+@pytest.mark.parametrize("page_name", LOOK_AT)
+def test_phone_lab_list_opens_from_the_toggle(base_url, open_page, screenshot_dir, page_name):
+    """At 390 px the lab list is folded away; tapping the ☰ button shows it (the theme pair
+    once bound the button to a hidden copy of it: nothing happened)."""
+    page, _, record = open_page(base_url + page_name, **PHONE)
+    _settle(page)
+    _shot(page, f"{Path(page_name).stem}-390.png")
+    toggles = page.locator(".primary-toggle:visible")
+    assert toggles.count() == 1, "one visible lab-list button at 390 px"
+    toggles.first.tap()
+    modal = page.locator("#pst-primary-sidebar-modal")
+    modal.wait_for(state="visible", timeout=3000)
+    assert page.evaluate("() => document.querySelector('#pst-primary-sidebar-modal').open")
+    hrefs = modal.locator("a:visible").evaluate_all("(as) => as.map((a) => a.href)")
+    shown = [lab for lab in TOC_LABS if any(h.split("#")[0].endswith("/" + lab) for h in hrefs)]
+    assert shown == TOC_LABS, f"lab links visible after the tap: {shown}"
+    _shot(page, f"{Path(page_name).stem}-390-labs.png")
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(300)
+    assert not page.evaluate("() => document.querySelector('#pst-primary-sidebar-modal').open")
+    assert not record.errors(), record.errors()
+
+
+@pytest.mark.parametrize("page_name", LABS[:1])
+def test_phone_contents_open_from_the_toggle(base_url, open_page, page_name):
+    page, _, record = open_page(base_url + page_name, **PHONE)
+    _settle(page)
+    toggles = page.locator(".secondary-toggle:visible")
+    assert toggles.count() == 1, "one visible contents button at 390 px"
+    toggles.first.tap()
+    modal = page.locator("#pst-secondary-sidebar-modal")
+    modal.wait_for(state="visible", timeout=3000)
+    sections = modal.locator("nav.page-toc a:visible")
+    assert sections.count() >= 3, "the page's sections are listed"
+    assert not record.errors(), record.errors()
+
+
+@pytest.mark.parametrize("page_name", LABS[:1])
+def test_desktop_sidebar_folds_and_comes_back(base_url, open_page, page_name):
+    page, _, record = open_page(base_url + page_name)
+    _settle(page)
+    sidebar = page.locator("#pst-primary-sidebar")
+    assert sidebar.is_visible()
+    toggle = page.locator(".primary-toggle:visible")
+    assert toggle.count() == 1
+    toggle.first.click()
+    page.wait_for_timeout(600)  # the theme's transition
+    assert not sidebar.is_visible(), "the sidebar does not fold"
+    assert not page.evaluate("() => document.querySelector('#pst-primary-sidebar-modal').open")
+    width = page.evaluate("() => document.querySelector('article').getBoundingClientRect().width")
+    toggle.first.click()
+    page.wait_for_timeout(600)
+    assert sidebar.is_visible(), "the sidebar does not come back"
+    assert width > page.evaluate(
+        "() => document.querySelector('article').getBoundingClientRect().width")
+    assert not record.errors(), record.errors()
+
+
+@pytest.mark.parametrize("viewport", [VIEWPORT, PHONE["viewport"]], ids=["1280", "390"])
+def test_one_header_and_one_search_button(base_url, open_page, viewport):
+    """No empty 64 px strip above the article header, and one Search button, not two."""
+    page, _, _ = open_page(base_url + LABS[0], viewport=viewport)
+    _settle(page)
+    header = page.evaluate("""() => {
+      const h = document.querySelector('#pst-header');
+      return h ? h.getBoundingClientRect().height : 0; }""")
+    assert header == 0, f"an empty top header {header} px high"
+    top = page.evaluate("() => document.querySelector('.bd-header-article')"
+                        ".getBoundingClientRect().top")
+    assert top < 1, f"the article header starts {top} px down"
+    searches = page.locator(".search-button-field:visible, .search-button:visible")
+    assert searches.count() == 1, f"{searches.count()} visible search buttons"
+
+
+@pytest.mark.parametrize("page_name", LOOK_AT)
+def test_dark_mode_screenshot(base_url, open_page, screenshot_dir, page_name):
+    page, _, record = open_page(base_url + page_name, **DARK)
+    _settle(page)
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+    shot = _shot(page, f"{Path(page_name).stem}-dark.png")
+    assert shot.is_file()
+    assert not record.errors(), record.errors()
+
+
+@pytest.mark.parametrize("page", LABS)
+def test_exercises_are_numbered_per_lab(visit, page):
+    lab = int(Path(page).name.split("_")[0])
+    labels = [label for label in visit(page).exercises if label.startswith("Exercise")]
+    assert labels, "no numbered exercise on the page"
+    assert labels == [f"Exercise {lab}.{k}" for k in range(1, len(labels) + 1)], labels
+
+
+@pytest.mark.parametrize("page", CONTENT_PAGES)
+def test_no_solution_markers_on_the_page(visit, page):
+    markers = visit(page).markers
+    assert not markers["code"], "a code block shows # BEGIN SOLUTION / # END SOLUTION"
+    if page.startswith(f"{LAB_DIR}/"):
+        assert not markers["text"], "BEGIN/END SOLUTION in the lab page's text"
+
+
+@pytest.mark.parametrize("page", CONTENT_PAGES)
+def test_favicon(visit, page):
+    icon = visit(page).favicon
+    assert icon, "no <link rel=icon>"
+    assert icon["width"] > 0 and icon["height"] > 0, f"the favicon does not load: {icon}"
+
+
+def test_favicon_at_the_root(base_url, fetch):
+    """Where browsers look on a page without an icon link (index.html, a redirect)."""
+    got = fetch(base_url + "favicon.ico")
+    assert got.status == 200 and got.body[:4] == b"\x00\x00\x01\x00", got.status
+
+
+def test_home_page_title_is_the_book_title(visit):
+    import yaml
+
+    title = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["title"]
+    assert visit("book/intro.html").title == title
+    assert visit(LABS[0]).title.endswith(f" — {title}")
+
+
+def test_search_snippets_show_no_tex(base_url, open_page):
+    """Sphinx cuts snippets from the pages' HTML source, where formulas are TeX; the course's
+    search script turns them into text ("\\(M = 5\\)" -> "M = 5")."""
+    page, _, record = open_page(base_url + "search.html?q=padding")  # near formulas
+    results = page.locator("#search-results ul.search li p.context")
+    results.first.wait_for()
+    page.wait_for_timeout(1000)  # the other snippets
+    snippets = results.evaluate_all("(ps) => ps.map((p) => p.textContent)")
+    assert snippets
+    tex = [s for s in snippets if re.search(r"\\[()\[\]]|\$\$", s)]
+    assert not tex, tex[:3]
+    assert not record.errors(), record.errors()

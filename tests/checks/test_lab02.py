@@ -16,7 +16,7 @@ from torch import nn
 from labcode import checks, evaluation, models, training
 from labcode.models import DeepSets, LSTMBaseline, check_digit_batch
 from labcode.training import make_batch
-from tests.conftest import assert_hint, solution_namespace, verdict
+from tests.conftest import assert_hint, assert_not_implemented, solution_namespace, verdict
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -182,7 +182,7 @@ class OutputLastStep(LSTMBaseline):  # correct too: output[:, -1] is h_n[-1]
 @pytest.mark.parametrize("cls", [LSTMBaseline, OutputLastStep])
 def test_correct_lstms_pass(cls, capsys):
     out = verdict(checks.check_digit_lstm, cls, capsys)
-    assert out.startswith("✓ LSTMBaseline: all 12 checks passed"), out
+    assert out.startswith("✓ LSTMBaseline: all 13 checks passed"), out
 
 
 class NotBatchFirst(nn.Module):
@@ -367,3 +367,202 @@ def test_correct_masked_deepsets_pass(cls, capsys):
 ])
 def test_wrong_masked_deepsets_get_a_hint(cls, hint, capsys):
     assert_hint(verdict(checks.check_masked_deepsets, cls, capsys), "MaskedDeepSets", hint)
+
+
+# --------------------------------------------------------------------------- issue 14: contracts
+# Wrong answers that passed before (a sum over the last 10 positions only, a .squeeze() that
+# breaks a batch of one, the median error) and correct answers in other styles.
+
+
+class LastTenPositions(DeepSets):  # right on the training rows (10 long), wrong beyond
+    def forward(self, x):
+        check_digit_batch(x)
+        return self.fc2(self.tanh(self.fc1(self.embedding(x)))[:, -10:].sum(1)).squeeze(-1)
+
+
+class SqueezeAllDeepSets(DeepSets):
+    def forward(self, x):
+        check_digit_batch(x)
+        return self.fc2(self.tanh(self.fc1(self.embedding(x))).sum(1)).squeeze()
+
+
+class SqueezeAllLSTM(LSTMBaseline):
+    def forward(self, x):
+        check_digit_batch(x)
+        _, (h_n, _) = self.lstm(self.embedding(x))
+        return self.fc(h_n[-1]).squeeze()
+
+
+class SqueezeAllMasked(DeepSets):
+    def forward(self, x):
+        check_digit_batch(x)
+        phi = self.tanh(self.fc1(self.embedding(x))) * (x != 0).unsqueeze(-1)
+        return self.fc2(phi.sum(1)).squeeze()
+
+
+@pytest.mark.parametrize("check, cls, name, hint", [
+    (checks.check_digit_deepsets, LastTenPositions, "DeepSets", "not over a fixed number of "
+     "positions such as the last 10"),
+    (checks.check_digit_deepsets, SqueezeAllDeepSets, "DeepSets", "squeeze only the last one"),
+    (checks.check_digit_lstm, SqueezeAllLSTM, "LSTMBaseline", "squeeze only the last one"),
+    (checks.check_masked_deepsets, SqueezeAllMasked, "MaskedDeepSets",
+     "squeeze only the last one"),
+])
+def test_issue14_wrong_digit_models_get_a_hint(check, cls, name, hint, capsys):
+    assert_hint(verdict(check, cls, capsys), name, hint)
+
+
+def median_error(pred, target):
+    return float((np.round(pred) == target).mean()), float(np.median(np.abs(pred - target)))
+
+
+def signed_error(pred, target):
+    return float((np.round(pred) == target).mean()), float(np.mean(pred - target))
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (median_error, "not the median"),
+    (signed_error, "take the absolute value"),
+])
+def test_issue14_wrong_metrics_get_a_hint(fn, hint, capsys):
+    assert_hint(verdict(checks.check_accuracy_and_mae, fn, capsys), "accuracy_and_mae", hint)
+
+
+class SequentialDeepSets(nn.Module):  # phi and rho as modules of their own
+    def __init__(self, input_dim=11, embedding_dim=128, hidden_dim=64):
+        super().__init__()
+        self.phi = nn.Sequential(nn.Embedding(input_dim, embedding_dim),
+                                 nn.Linear(embedding_dim, hidden_dim), nn.Tanh())
+        self.rho = nn.Linear(hidden_dim, 1)
+
+    def forward(self, x):
+        check_digit_batch(x)
+        return self.rho(torch.sum(self.phi(x), dim=1))[:, 0]
+
+
+class FunctionalDeepSets(nn.Module):  # raw parameters, torch.tanh, einsum for sum and rho
+    def __init__(self, input_dim=11, embedding_dim=128, hidden_dim=64):
+        super().__init__()
+        self.embedding = nn.Embedding(input_dim, embedding_dim)
+        self.W = nn.Parameter(torch.randn(hidden_dim, embedding_dim) / embedding_dim ** 0.5)
+        self.b = nn.Parameter(torch.zeros(hidden_dim))
+        self.w = nn.Parameter(torch.randn(hidden_dim) / hidden_dim ** 0.5)
+        self.c = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        check_digit_batch(x)
+        phi = torch.tanh(nn.functional.linear(self.embedding(x), self.W, self.b))
+        return torch.einsum("bnh,h->b", phi, self.w) + self.c
+
+
+class TimeMajorLSTM(nn.Module):  # batch_first=False, the input transposed
+    def __init__(self, input_dim=11, embedding_dim=128, hidden_dim=64):
+        super().__init__()
+        self.embedding = nn.Embedding(input_dim, embedding_dim)
+        self.lstm = nn.LSTM(embedding_dim, hidden_dim)
+        self.fc = nn.Linear(hidden_dim, 1)
+
+    def forward(self, x):
+        check_digit_batch(x)
+        output, _ = self.lstm(self.embedding(x).transpose(0, 1))
+        return self.fc(output[-1]).view(-1)
+
+
+class CellLoopLSTM(nn.Module):  # one nn.LSTMCell, stepped by hand
+    def __init__(self, input_dim=11, embedding_dim=128, hidden_dim=64):
+        super().__init__()
+        self.embedding = nn.Embedding(input_dim, embedding_dim)
+        self.cell = nn.LSTMCell(embedding_dim, hidden_dim)
+        self.fc = nn.Linear(hidden_dim, 1)
+
+    def forward(self, x):
+        check_digit_batch(x)
+        e = self.embedding(x)
+        h = e.new_zeros(x.shape[0], self.cell.hidden_size)
+        state = (h, h.clone())
+        for t in range(x.shape[1]):
+            state = self.cell(e[:, t], state)
+        return self.fc(state[0]).squeeze(1)
+
+
+def from_numpy_batch(X, y, idx, device):
+    return (torch.from_numpy(X[idx]).long().to(device),
+            torch.from_numpy(y[idx].astype(np.float32)).to(device))
+
+
+def tensor_batch(X, y, idx, device):
+    rows = torch.tensor(X, dtype=torch.int64)[torch.as_tensor(idx)]
+    return rows.to(device), torch.tensor(y, dtype=torch.float32)[torch.as_tensor(idx)].to(device)
+
+
+def rint_metrics(pred, target):
+    hits = np.rint(pred).astype(int) == target
+    return hits.sum() / len(hits), np.abs(pred - target).sum() / len(pred)
+
+
+def torch_metrics(pred, target):
+    p, t = torch.as_tensor(pred), torch.as_tensor(target, dtype=torch.float64)
+    return (p.round() == t).double().mean().item(), (p - t).abs().mean().item()
+
+
+class WhereMasked(DeepSets):
+    def forward(self, x):
+        check_digit_batch(x)
+        phi = self.tanh(self.fc1(self.embedding(x)))
+        phi = torch.where((x == 0).unsqueeze(-1), torch.zeros_like(phi), phi)
+        return self.fc2(phi.sum(1)).squeeze(-1)
+
+
+class EinsumMasked(DeepSets):
+    def forward(self, x):
+        check_digit_batch(x)
+        phi = self.tanh(self.fc1(self.embedding(x)))
+        return self.fc2(torch.einsum("bnh,bn->bh", phi, (x != 0).float())).squeeze(-1)
+
+
+@pytest.mark.parametrize("check, fn, name", [
+    (checks.check_digit_deepsets, SequentialDeepSets, "DeepSets"),
+    (checks.check_digit_deepsets, FunctionalDeepSets, "DeepSets"),
+    (checks.check_digit_lstm, TimeMajorLSTM, "LSTMBaseline"),
+    (checks.check_digit_lstm, CellLoopLSTM, "LSTMBaseline"),
+    (checks.check_make_batch, from_numpy_batch, "make_batch"),
+    (checks.check_make_batch, tensor_batch, "make_batch"),
+    (checks.check_accuracy_and_mae, rint_metrics, "accuracy_and_mae"),
+    (checks.check_accuracy_and_mae, torch_metrics, "accuracy_and_mae"),
+    (checks.check_masked_deepsets, WhereMasked, "MaskedDeepSets"),
+    (checks.check_masked_deepsets, EinsumMasked, "MaskedDeepSets"),
+], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
+def test_issue14_correct_answers_in_other_styles_pass(check, fn, name, capsys):
+    out = verdict(check, fn, capsys)
+    assert out.startswith(f"✓ {name}: all"), out
+
+
+class UnfinishedLSTM(nn.Module):
+    def __init__(self, input_dim=11, embedding_dim=128, hidden_dim=64):
+        super().__init__()
+        raise NotImplementedError()
+
+
+class UnfinishedMasked(DeepSets):
+    def forward(self, x):
+        check_digit_batch(x)
+        raise NotImplementedError()
+
+
+def unfinished_batch(X, y, idx, device):
+    raise NotImplementedError()
+
+
+def unfinished_metrics(pred, target):
+    raise NotImplementedError()
+
+
+@pytest.mark.parametrize("check, fn, name", [
+    (checks.check_digit_deepsets, Stub, "DeepSets"),
+    (checks.check_digit_lstm, UnfinishedLSTM, "LSTMBaseline"),
+    (checks.check_masked_deepsets, UnfinishedMasked, "MaskedDeepSets"),
+    (checks.check_make_batch, unfinished_batch, "make_batch"),
+    (checks.check_accuracy_and_mae, unfinished_metrics, "accuracy_and_mae"),
+])
+def test_unfinished_answers_are_not_implemented_yet(check, fn, name, capsys):
+    assert_not_implemented(verdict(check, fn, capsys), name)

@@ -6,6 +6,9 @@ labcode's versions; the wrong DeepSets extend the notebook's DeepSet with one mi
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -185,7 +188,7 @@ class Float64Output(DeepSet):
 @pytest.mark.parametrize("cls", [DeepSet, LibraryDeepSet], ids=["solution", "labcode"])
 def test_correct_deepset_passes(cls, capsys):
     out = verdict(checks.check_deepset, cls, capsys)
-    assert out.startswith("✓ DeepSet: all 11 checks passed"), out
+    assert out.startswith("✓ DeepSet: all 16 checks passed"), out
 
 
 @pytest.mark.parametrize("cls, hint", [
@@ -245,7 +248,7 @@ def only_history(model, steps=4000, batch_size=200, lr=1e-3, progress=True):
 
 
 def tiny_lr(model, steps=4000, batch_size=200, lr=1e-3, progress=True):
-    return good_train(model, steps, lr=1e-7, progress=False)
+    return good_train(model, steps, batch_size, lr=1e-7, progress=False)
 
 
 @pytest.mark.parametrize("fn", [SOLUTION["train"], good_train], ids=["solution", "train_steps"])
@@ -259,7 +262,7 @@ def test_correct_train_passes(fn, capsys):
     (never_steps, "did not change"),
     (too_short, "one loss per step"),
     (only_history, "tuple (model, history)"),
-    (tiny_lr, "go down"),
+    (tiny_lr, "with lr=0 the parameters changed"),
 ])
 def test_wrong_train_gets_a_hint(fn, hint, capsys):
     assert_hint(verdict(checks.check_train, fn, capsys), "train", hint)
@@ -284,3 +287,308 @@ def test_correct_count_params_passes(fn, capsys):
 ])
 def test_wrong_count_params_gets_a_hint(fn, hint, capsys):
     assert_hint(verdict(checks.check_count_params, fn, capsys), "count_params", hint)
+
+
+# --------------------------------------------------------------------------- issue 14: contracts
+# Wrong answers that passed before (an affine phi, a hidden layer too few or an extra tanh, a
+# train without zero_grad, on one batch, ignoring lr or with MSE, NumPy's RNG in make_data, a
+# shared parameter counted twice) and correct answers in other styles.
+
+
+def numpy_make_data(N):
+    """Right data, drawn from NumPy: torch.manual_seed does not reproduce it."""
+    if N < 2 or N % 2:
+        raise ValueError("N must be even")
+    X = np.zeros((N, 10, 1), dtype=np.float32)
+    y = np.repeat([0.0, 1.0], N // 2).astype(np.float32)[:, None]
+    for i in range(N):
+        k, v = (3, 1 / 3) if y[i, 0] == 0 else (5, 1 / 5)
+        X[i, np.random.permutation(10)[:k], 0] = v
+    return torch.from_numpy(X), torch.from_numpy(y)
+
+
+def topk_make_data(N):
+    """Correct: the k largest of 10 uniform numbers mark a uniform random subset."""
+    if N < 2 or N % 2:
+        raise ValueError(f"N must be even and >= 2, got {N}")
+    y = torch.cat([torch.zeros(N // 2), torch.ones(N // 2)])[torch.randperm(N)]
+    X = torch.zeros(N, 10)
+    scores = torch.rand(N, 10)
+    for label, k, value in ((0, 3, 1 / 3), (1, 5, 1 / 5)):
+        rows = (y == label).nonzero()[:, 0]
+        top = scores[rows].topk(k, dim=1).indices
+        X[rows.unsqueeze(1), top] = value
+    return X.unsqueeze(-1), y.unsqueeze(-1)
+
+
+def multinomial_make_data(N):
+    """Correct: torch.multinomial draws k positions without replacement."""
+    if N < 2 or N % 2 != 0:
+        raise ValueError("N must be an even number of at least 2")
+    X, y = torch.zeros(N, 10, 1), torch.zeros(N, 1)
+    y[N // 2:] = 1
+    for i in range(N):
+        k = 5 if y[i] else 3
+        X[i, torch.multinomial(torch.ones(10), k), 0] = 1 / k
+    return X, y
+
+
+@pytest.mark.parametrize("fn", [topk_make_data, multinomial_make_data])
+def test_issue14_make_data_in_other_styles_passes(fn, capsys):
+    assert verdict(checks.check_make_data, fn, capsys).startswith("✓ make_data: all")
+
+
+def test_issue14_make_data_from_numpy_gets_a_hint(capsys):
+    state = np.random.get_state()
+    out = verdict(checks.check_make_data, numpy_make_data, capsys)
+    assert_hint(out, "make_data", "not NumPy's")
+    assert all(np.array_equal(a, b)
+               for a, b in zip(state[1:3], np.random.get_state()[1:3], strict=True))
+
+
+def sequential(*layers):
+    return nn.Sequential(*layers)
+
+
+class AffinePhi(DeepSet):
+    def __init__(self, hidden_dim=5):
+        super().__init__(hidden_dim)
+        self.phi = sequential(nn.Linear(1, 5), nn.Linear(5, 5), nn.Linear(5, 1))
+
+
+class ReLUPhi(DeepSet):
+    def __init__(self, hidden_dim=5):
+        super().__init__(hidden_dim)
+        self.phi = sequential(nn.Linear(1, 5), nn.ReLU(), nn.Linear(5, 5), nn.ReLU(),
+                              nn.Linear(5, 1))
+
+
+class OneHiddenLayer(DeepSet):
+    def __init__(self, hidden_dim=5):
+        super().__init__(hidden_dim)
+        self.phi = sequential(nn.Linear(1, 5), nn.Tanh(), nn.Linear(5, 1))
+
+
+class ExtraTanhInPhi(DeepSet):
+    def __init__(self, hidden_dim=5):
+        super().__init__(hidden_dim)
+        self.phi = sequential(*self.phi, nn.Tanh())
+
+
+class NoHiddenLayerInRho(DeepSet):
+    def __init__(self, hidden_dim=5):
+        super().__init__(hidden_dim)
+        self.rho = sequential(nn.Linear(1, 1), nn.Sigmoid())
+
+
+class AffineRho(DeepSet):
+    def __init__(self, hidden_dim=5):
+        super().__init__(hidden_dim)
+        self.rho = sequential(nn.Linear(1, 5), nn.Linear(5, 1), nn.Sigmoid())
+
+
+class ExtraTanhInRho(DeepSet):
+    def __init__(self, hidden_dim=5):
+        super().__init__(hidden_dim)
+        self.rho = sequential(*self.rho[:-1], nn.Tanh(), nn.Sigmoid())
+
+
+class ExtraTanhAfterTheSum(DeepSet):
+    def forward(self, x):
+        return self.rho(torch.tanh(self.phi(x).sum(dim=1)))
+
+
+class TwoSigmoids(DeepSet):
+    def forward(self, x):
+        return torch.sigmoid(super().forward(x))
+
+
+@pytest.mark.parametrize("cls, hint", [
+    (AffinePhi, "phi looks affine"),
+    (ReLUPhi, "phi uses ReLU"),
+    (OneHiddenLayer, "phi has ONE hidden layer"),
+    (ExtraTanhInPhi, "phi ends with an activation"),
+    (NoHiddenLayerInRho, "rho has no hidden layer"),
+    (AffineRho, "rho's hidden layer has no activation"),
+    (ExtraTanhInRho, "rho has a Tanh after its last Linear layer"),
+    (ExtraTanhAfterTheSum, "forward should go in order"),
+    (TwoSigmoids, "through the sigmoid twice"),
+])
+def test_issue14_wrong_deepset_layers_get_a_hint(cls, hint, capsys):
+    assert_hint(verdict(checks.check_deepset, cls, capsys), "DeepSet", hint)
+
+
+class LoopPhi(nn.Module):
+    def __init__(self, h):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(1, h), nn.Linear(h, h), nn.Linear(h, 1)])
+
+    def forward(self, x):
+        for layer in self.layers[:-1]:
+            x = torch.tanh(layer(x))
+        return self.layers[-1](x)
+
+
+class ModuleListDeepSet(nn.Module):
+    """Correct: phi a ModuleList looped over with torch.tanh; rho an OrderedDict Sequential."""
+
+    def __init__(self, hidden_dim=5):
+        super().__init__()
+        from collections import OrderedDict
+
+        self.phi = LoopPhi(hidden_dim)
+        self.rho = nn.Sequential(OrderedDict(hidden=nn.Linear(1, hidden_dim), act=nn.Tanh(),
+                                             out=nn.Linear(hidden_dim, 1),
+                                             prob=nn.Sigmoid()))
+
+    def forward(self, x):
+        return self.rho(torch.sum(self.phi(x), dim=-2))
+
+
+class EinsumPhi(nn.Module):
+    def __init__(self, h):
+        super().__init__()
+        self.w1, self.b1 = nn.Parameter(torch.randn(h)), nn.Parameter(torch.zeros(h))
+        self.w2, self.b2 = nn.Parameter(torch.randn(h, h) / h), nn.Parameter(torch.zeros(h))
+        self.w3, self.b3 = nn.Parameter(torch.randn(h) / h), nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        u = torch.tanh(x * self.w1 + self.b1)  # (N, n, 1) * (h,) -> (N, n, h)
+        v = torch.tanh(torch.einsum("nmh,kh->nmk", u, self.w2) + self.b2)
+        return (v @ self.w3 + self.b3).unsqueeze(-1)
+
+
+class FunctionalDeepSet(nn.Module):
+    """Correct: raw parameters and einsum in phi; rho returns a logit, forward the sigmoid."""
+
+    def __init__(self, hidden_dim=5):
+        super().__init__()
+        self.phi = EinsumPhi(hidden_dim)
+        self.rho = nn.Sequential(nn.Linear(1, hidden_dim), nn.Tanh(), nn.Linear(hidden_dim, 1))
+
+    def forward(self, x):
+        return torch.sigmoid(self.rho(torch.einsum("nmk->nk", self.phi(x))))
+
+
+@pytest.mark.parametrize("cls", [ModuleListDeepSet, FunctionalDeepSet])
+def test_issue14_deepset_in_other_styles_passes(cls, capsys):
+    out = verdict(checks.check_deepset, cls, capsys)
+    assert out.startswith("✓ DeepSet: all 16 checks passed"), out
+
+
+def manual_train(model, steps=4000, batch_size=200, lr=1e-3, progress=True,
+                 zero_grad=True, fresh=True, use_lr=True, loss="bce", optimizer="adam",
+                 use_batch_size=True):
+    """A loop written by hand; the keyword switches make its wrong variants."""
+    opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(
+        model.parameters(), lr=lr if use_lr else 1e-3)
+    history = []
+    X, y = make_data(batch_size)
+    for _ in range(steps):
+        if fresh:
+            X, y = make_data(batch_size if use_batch_size else 200)
+        pred = model(X)
+        if loss == "bce":
+            value = nn.functional.binary_cross_entropy(pred, y)
+        elif loss == "mse":
+            value = nn.functional.mse_loss(pred, y)
+        else:
+            value = nn.functional.binary_cross_entropy_with_logits(pred, y)
+        if zero_grad:
+            opt.zero_grad()
+        value.backward()
+        opt.step()
+        history.append(value.item())
+    return model, history
+
+
+def zero_grad_last(model, steps=4000, batch_size=200, lr=1e-3, progress=True):
+    """Correct: model.zero_grad(set_to_none=False) at the END of each step, float(loss)."""
+    opt = torch.optim.Adam(model.parameters(), lr)
+    loss_fn, history = nn.BCELoss(), []
+    for _ in range(steps):
+        X, y = make_data(batch_size)
+        loss = loss_fn(model(X), y)
+        loss.backward()
+        opt.step()
+        model.zero_grad(set_to_none=False)
+        history.append(float(loss.detach()))
+    return model, history
+
+
+def wrong(**switch):
+    def train(model, steps=4000, batch_size=200, lr=1e-3, progress=True):
+        return manual_train(model, steps, batch_size, lr, progress, **switch)
+    train.__name__ = "_".join(f"{k}_{v}" for k, v in switch.items())
+    return train
+
+
+@pytest.mark.parametrize("fn", [manual_train, zero_grad_last])
+def test_issue14_train_in_other_styles_passes(fn, capsys):
+    assert verdict(checks.check_train, fn, capsys).startswith("✓ train: all")
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (wrong(zero_grad=False), "the gradients add up"),
+    (wrong(fresh=False), "draw a fresh batch"),
+    (wrong(use_lr=False), "with lr=0 the parameters changed"),
+    (wrong(loss="mse"), "the loss is the mean squared error"),
+    (wrong(loss="logits"), "not BCEWithLogitsLoss"),
+    (wrong(optimizer="sgd"), "the way Adam does"),
+    (wrong(use_batch_size=False), "every batch should hold 50"),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_issue14_wrong_train_gets_a_hint(fn, hint, capsys):
+    assert_hint(verdict(checks.check_train, fn, capsys), "train", hint)
+
+
+def count_modules_parameters(m):  # modules() lists a module once, but not a shared tensor
+    return sum(p.numel() for mod in m.modules() for p in mod.parameters(recurse=False))
+
+
+def count_unique_state(m):  # distinct tensors of the state_dict: buffers too
+    return sum(t.numel() for t in {t.data_ptr(): t for t in m.state_dict().values()}.values())
+
+
+def count_all_names(m):
+    return sum(p.numel() for _, p in m.named_parameters(remove_duplicate=False))
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (count_modules_parameters, "a parameter shared by two layers counts once"),
+    (count_unique_state, "not its buffers"),
+    (count_all_names, "a layer used twice is one set of parameters"),
+])
+def test_issue14_wrong_count_params_gets_a_hint(fn, hint, capsys):
+    assert_hint(verdict(checks.check_count_params, fn, capsys), "count_params", hint)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: sum(math.prod(p.shape) for p in m.parameters()),
+    lambda m: int(sum(p.nelement() for p in {id(p): p for _, p in m.named_parameters()}
+                      .values())),
+], ids=["math_prod", "named_parameters"])
+def test_issue14_count_params_in_other_styles_passes(fn, capsys):
+    assert verdict(checks.check_count_params, fn, capsys).startswith("✓ count_params: all")
+
+
+class UnfinishedDeepSet(nn.Module):
+    def __init__(self, hidden_dim=5):
+        super().__init__()
+        raise NotImplementedError()
+
+
+def unfinished_train(model, steps=4000, batch_size=200, lr=1e-3, progress=True):
+    raise NotImplementedError()
+
+
+def unfinished_count(model):
+    raise NotImplementedError()
+
+
+@pytest.mark.parametrize("check, fn, name", [
+    (checks.check_deepset, UnfinishedDeepSet, "DeepSet"),
+    (checks.check_train, unfinished_train, "train"),
+    (checks.check_count_params, unfinished_count, "count_params"),
+])
+def test_unfinished_answers_are_not_implemented_yet(check, fn, name, capsys):
+    assert_not_implemented(verdict(check, fn, capsys), name)

@@ -1,5 +1,6 @@
-"""Lab 08's self-check: aggregate (the solution notebook's passes; each typical mistake in
-combining the chunks' encodings gets a "✗" verdict naming the problem)."""
+"""Lab 08's self-checks: aggregate and minibatch_consistency_error (the solution notebook's,
+labcode's and answers in other styles pass; each typical mistake gets a "✗" verdict naming the
+problem)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from tests.conftest import assert_hint, assert_not_implemented, solution_namespa
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-aggregate = solution_namespace(8, ["aggregate"])["aggregate"]
+SOLUTION = solution_namespace(8, ["aggregate", "minibatch_consistency_error"])
+aggregate = SOLUTION["aggregate"]
+consistency_error = SOLUTION["minibatch_consistency_error"]
 
 
 def aggregate_with(how, wrong):
@@ -56,3 +59,141 @@ def test_unfinished_aggregate_is_not_implemented_yet(capsys):
     def unfinished(parts, sizes, how):
         raise NotImplementedError("aggregate")
     assert_not_implemented(verdict(checks.check_aggregate, unfinished, capsys), "aggregate")
+
+
+# --------------------------------------------------------------------------- issue 14: contracts
+
+
+def aggregate_by_reduce(parts, sizes, how):
+    """Correct: functools.reduce, torch.maximum, running weighted sums."""
+    from functools import reduce
+
+    if how == "sum":
+        return reduce(torch.add, parts)
+    if how == "max":
+        return reduce(torch.maximum, parts)
+    total = sum(sizes)
+    return reduce(torch.add, [p * (n / total) for p, n in zip(parts, sizes, strict=True)])
+
+
+def aggregate_by_einsum(parts, sizes, how):
+    """Correct: einsum for the weighted mean, amax for the max."""
+    stacked = torch.stack(parts)
+    if how == "sum":
+        return stacked.sum(0)
+    if how == "max":
+        return stacked.amax(0)
+    w = torch.tensor(sizes, dtype=stacked.dtype)
+    return torch.einsum("c,cbf->bf", w / w.sum(), stacked)
+
+
+@pytest.mark.parametrize("fn", [aggregate_by_reduce, aggregate_by_einsum])
+def test_issue14_aggregate_in_other_styles_passes(fn, capsys):
+    out = verdict(checks.check_aggregate, fn, capsys)
+    assert out.startswith("✓ aggregate: all 6 checks passed"), out
+
+
+# ------------------------------------------------------------ minibatch_consistency_error
+
+
+def by_narrowing(encode, aggregate, X, chunk_sizes):
+    """Correct: torch.narrow in a loop, infinity norms."""
+    parts, start = [], 0
+    for n in chunk_sizes:
+        parts.append(encode(X.narrow(1, start, n)))
+        start += n
+    whole = encode(X)
+    inf = float("inf")
+    gap = torch.linalg.vector_norm(aggregate(parts, chunk_sizes) - whole, ord=inf)
+    return (gap / torch.linalg.vector_norm(whole, ord=inf)).item()
+
+
+def by_cumulative_bounds(encode, aggregate, X, chunk_sizes):
+    """Correct: slices from the cumulative sizes, NumPy for the final numbers."""
+    bounds = np.cumsum([0, *chunk_sizes])
+    parts = [encode(X[:, a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    whole = encode(X).numpy()
+    combined = aggregate(parts, list(chunk_sizes)).numpy()
+    return float(np.max(np.abs(combined - whole)) / np.max(np.abs(whole)))
+
+
+def absolute_error(encode, aggregate, X, chunk_sizes):
+    whole = encode(X)
+    combined = aggregate([encode(c) for c in X.split(chunk_sizes, 1)], chunk_sizes)
+    return float((combined - whole).abs().max())
+
+
+def mean_error(encode, aggregate, X, chunk_sizes):
+    whole = encode(X)
+    combined = aggregate([encode(c) for c in X.split(chunk_sizes, 1)], chunk_sizes)
+    return float((combined - whole).abs().mean() / whole.abs().max())
+
+
+def norm_ratio(encode, aggregate, X, chunk_sizes):
+    whole = encode(X)
+    combined = aggregate([encode(c) for c in X.split(chunk_sizes, 1)], chunk_sizes)
+    return float((combined - whole).norm() / whole.norm())
+
+
+def equal_chunks(encode, aggregate, X, chunk_sizes):
+    whole = encode(X)
+    combined = aggregate([encode(c) for c in X.chunk(len(chunk_sizes), 1)], chunk_sizes)
+    return float((combined - whole).abs().max() / whole.abs().max())
+
+
+def splits_the_batch(encode, aggregate, X, chunk_sizes):
+    whole = encode(X)
+    combined = aggregate([encode(c) for c in X.split(1, 0)], chunk_sizes)
+    return float((combined - whole).abs().max() / whole.abs().max())
+
+
+def wrong_sizes(encode, aggregate, X, chunk_sizes):
+    whole = encode(X)
+    parts = [encode(c) for c in X.split(chunk_sizes, 1)]
+    return float((aggregate(parts, [1] * len(parts)) - whole).abs().max() / whole.abs().max())
+
+
+def encodes_twice(encode, aggregate, X, chunk_sizes):
+    combined = aggregate([encode(c) for c in X.split(chunk_sizes, 1)], chunk_sizes)
+    return float((combined - encode(X)).abs().max() / encode(X).abs().max())
+
+
+def returns_a_tensor(encode, aggregate, X, chunk_sizes):
+    whole = encode(X)
+    combined = aggregate([encode(c) for c in X.split(chunk_sizes, 1)], chunk_sizes)
+    return (combined - whole).abs().max() / whole.abs().max()
+
+
+@pytest.mark.parametrize("fn", [consistency_error, by_narrowing, by_cumulative_bounds],
+                         ids=["solution", "by_narrowing", "by_cumulative_bounds"])
+def test_correct_consistency_error_passes(fn, capsys):
+    out = verdict(checks.check_minibatch_consistency_error, fn, capsys)
+    assert out.startswith("✓ minibatch_consistency_error: all 6 checks passed"), out
+
+
+def test_labcode_consistency_error_passes(capsys):
+    from labcode.symmetry import minibatch_consistency_error as library
+    out = verdict(checks.check_minibatch_consistency_error, library, capsys)
+    assert out.startswith("✓ minibatch_consistency_error: all"), out
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (absolute_error, "divide by the largest |entry| of encode(X)"),
+    (mean_error, "not the mean"),
+    (norm_ratio, "not a norm"),
+    (equal_chunks, "into chunks of [5, 2, 9] elements"),
+    (splits_the_batch, "split X along the elements (dim=1)"),
+    (wrong_sizes, "it was called with sizes [[1, 1, 1]]"),
+    (encodes_twice, "must not be called on X twice"),
+    (returns_a_tensor, "return a Python float"),
+])
+def test_wrong_consistency_error_gets_a_hint(fn, hint, capsys):
+    assert_hint(verdict(checks.check_minibatch_consistency_error, fn, capsys),
+                "minibatch_consistency_error", hint)
+
+
+def test_unfinished_consistency_error(capsys):
+    def unfinished(encode, aggregate, X, chunk_sizes):
+        raise NotImplementedError()
+    assert_not_implemented(verdict(checks.check_minibatch_consistency_error, unfinished, capsys),
+                           "minibatch_consistency_error")

@@ -116,8 +116,9 @@ def test_an_unsolved_notebook_stops_at_its_first_exercise(name, tmp_path):
     error = stopped.value
     assert error.ename == "NotImplementedError", f"{name}: {error.ename}: {error.evalue}"
     assert error.evalue in stubbed, error.evalue
-    assert re.fullmatch(r"Exercise \d+: implement [\w.]+", error.evalue), error.evalue
-    assert error.evalue.startswith("Exercise 1: "), f"{name} stops at {error.evalue}"
+    assert re.fullmatch(r"Exercise \d+\.\d+: implement [\w.]+", error.evalue), error.evalue
+    lab = int(name.split("_")[0])  # exercises are numbered per lab: 2.1, 2.2, ...
+    assert error.evalue.startswith(f"Exercise {lab}.1: "), f"{name} stops at {error.evalue}"
     # nothing before it failed: every earlier cell ran, and ran cleanly
     failed = next(i for i, c in enumerate(code)
                   if any(o.get("output_type") == "error" for o in c.get("outputs", [])))

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-HTML = Path(__file__).resolve().parents[2] / "_build" / "html"
+HTML = Path(os.environ.get("LABCODE_SITE") or Path(__file__).resolve().parents[2] / "_build"
+            / "html")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,0 +1,267 @@
+"""Point clouds (Lab 10): generated shapes, PointNet-style classifiers and their robustness.
+
+- :func:`make_point_clouds` -- noisy clouds of ``n_points`` points sampled uniformly on the
+  surface of a sphere, cube, cylinder, torus or cone (:data:`SHAPES`), each turned by a random
+  angle about the z axis (:func:`random_rotate_z`); every shape fits the unit sphere and
+  touches it;
+- :func:`sample_surface` -- noise-free points on one shape, in its own pose;
+- :func:`delete_points`, :func:`sort_points` -- what the robustness tests and the sorted MLP
+  do to a cloud;
+- :class:`PointMLP` -- an MLP on the flattened points (optionally sorted first): no symmetry;
+- :func:`critical_points` -- the points that a max-pooling model's pooled feature depends on;
+- :func:`accuracy` -- the share of clouds a classifier labels right.
+
+A batch of clouds is a float32 tensor ``(batch, n_points, 3)``; the labels are a LongTensor
+``(batch,)`` of indices into :data:`SHAPES`. The PointNet-style classifier itself is
+:class:`labcode.models.PooledSetModel` with ``in_features=3`` (a shared per-point MLP, a
+pooling, an MLP).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from labcode._validate import check_choice, check_int, check_real
+from labcode.data import _torch_generator
+
+#: The shape classes, in label order: label ``k`` is ``SHAPES[k]``.
+SHAPES: tuple[str, ...] = ("sphere", "cube", "cylinder", "torus", "cone")
+
+#: Sizes of the shapes: each fits the unit sphere and touches it.
+CUBE_HALF_SIDE = 1 / math.sqrt(3)
+CYLINDER_RADIUS, CYLINDER_HALF_HEIGHT = 0.6, 0.8
+TORUS_RADII = (0.7, 0.3)  # distance of the tube's centre from the z axis, radius of the tube
+CONE_RADIUS, CONE_BASE_Z, CONE_APEX_Z = 0.8, -0.6, 1.0
+
+#: The orders :func:`sort_points` knows: by one coordinate, or lexicographically (x, y, z).
+SORT_KEYS: tuple[str, ...] = ("x", "y", "z", "xyz")
+
+
+def _check_generator(generator: object) -> torch.Generator | None:
+    """A ``torch.Generator`` (used as is), an int seed (a new generator) or None (global)."""
+    return _torch_generator(generator)
+
+
+def check_clouds(points: object, name: str = "points") -> torch.Tensor:
+    """Return ``points`` if it is a float tensor ``(batch, n_points, 3)`` with points in it."""
+    if not isinstance(points, torch.Tensor) or not torch.is_floating_point(points):
+        got = f"a {points.dtype} tensor" if isinstance(points, torch.Tensor) else \
+            type(points).__name__
+        raise TypeError(f"{name} must be a float tensor of shape (batch, n_points, 3), got {got}")
+    if points.ndim != 3 or points.shape[-1] != 3:
+        hint = "; for one cloud use points.unsqueeze(0)" if points.ndim == 2 else ""
+        raise ValueError(f"{name} must have shape (batch, n_points, 3), got "
+                         f"{tuple(points.shape)}{hint}")
+    if points.shape[0] == 0 or points.shape[1] == 0:
+        raise ValueError(f"{name} must hold at least one cloud of at least one point, got "
+                         f"shape {tuple(points.shape)}")
+    return points
+
+
+def _uniform(shape: tuple[int, ...], g: torch.Generator | None) -> torch.Tensor:
+    return torch.rand(shape, generator=g)
+
+
+def _torus_tube_angle(u: torch.Tensor) -> torch.Tensor:
+    """Angles around the tube with density proportional to ``R + r cos(phi)``: the torus's
+    area element, so that the points are uniform on its surface (inverse CDF, by Newton)."""
+    big, small = TORUS_RADII
+    a = small / big
+    target = 2 * math.pi * u
+    phi = target.clone()
+    for _ in range(12):  # phi + a sin(phi) is increasing (a < 1): Newton converges
+        phi = phi - (phi + a * torch.sin(phi) - target) / (1 + a * torch.cos(phi))
+    return phi
+
+
+def sample_surface(shape: str, n_clouds: int, n_points: int,
+                   generator: torch.Generator | int | None = None) -> torch.Tensor:
+    """``n_clouds`` noise-free clouds of ``n_points`` points, uniform on the surface of ``shape``.
+
+    The shape is in its own pose (axis along z, centred on the origin) and fits the unit sphere.
+    Returns a float32 tensor ``(n_clouds, n_points, 3)``.
+    """
+    check_choice("shape", shape, SHAPES)
+    n_clouds, n_points = check_int("n_clouds", n_clouds, 1), check_int("n_points", n_points, 1)
+    return _sample(shape, n_clouds, n_points, _check_generator(generator))
+
+
+def _sample(shape: str, b: int, n: int, g: torch.Generator | None) -> torch.Tensor:
+    if shape == "sphere":
+        p = torch.randn(b, n, 3, generator=g)
+        return p / p.norm(dim=-1, keepdim=True)
+    if shape == "cube":
+        a = CUBE_HALF_SIDE
+        p = (2 * _uniform((b, n, 3), g) - 1) * a
+        face = torch.randint(0, 6, (b, n, 1), generator=g)  # six faces of equal area
+        axis, sign = face // 2, (face % 2) * 2.0 - 1.0
+        return p.scatter(-1, axis, sign * a)
+    theta = 2 * math.pi * _uniform((b, n), g)
+    if shape == "torus":
+        big, small = TORUS_RADII
+        phi = _torus_tube_angle(_uniform((b, n), g))
+        rho, z = big + small * torch.cos(phi), small * torch.sin(phi)
+        return torch.stack([rho * torch.cos(theta), rho * torch.sin(theta), z], dim=-1)
+    u, v, pick = _uniform((b, n), g), _uniform((b, n), g), _uniform((b, n), g)
+    if shape == "cylinder":
+        r, h = CYLINDER_RADIUS, CYLINDER_HALF_HEIGHT
+        side = 2 * math.pi * r * 2 * h
+        lateral = pick < side / (side + 2 * math.pi * r * r)
+        rho = torch.where(lateral, torch.full_like(u, r), r * torch.sqrt(u))
+        cap_z = torch.where(v < 0.5, -h, h)
+        z = torch.where(lateral, (2 * v - 1) * h, cap_z)
+    else:  # cone: lateral surface (apex at the top) and base disc
+        r, z0, z1 = CONE_RADIUS, CONE_BASE_Z, CONE_APEX_Z
+        side = math.pi * r * math.hypot(r, z1 - z0)
+        lateral = pick < side / (side + math.pi * r * r)
+        t = torch.sqrt(u)  # distance from the apex, as a fraction of the slant: density ~ t
+        rho = r * t  # on the base disc too: radius r sqrt(u)
+        z = torch.where(lateral, z1 - (z1 - z0) * t, torch.full_like(u, z0))
+    return torch.stack([rho * torch.cos(theta), rho * torch.sin(theta), z], dim=-1)
+
+
+def rotate_z(points: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
+    """Turn each cloud of ``points`` ``(batch, n, 3)`` by its ``angle`` ``(batch,)`` (radians,
+    counterclockwise seen from +z) about the z axis; z is unchanged."""
+    c, s = torch.cos(angle)[:, None], torch.sin(angle)[:, None]
+    x, y, z = points.unbind(-1)
+    return torch.stack([c * x - s * y, s * x + c * y, z], dim=-1)
+
+
+def random_rotate_z(points: torch.Tensor,
+                    generator: torch.Generator | int | None = None) -> torch.Tensor:
+    """Turn each cloud of ``points`` ``(batch, n, 3)`` about the z axis by its own angle, uniform
+    in ``[0, 2 pi)``. Returns a new tensor; ``points`` is unchanged."""
+    points = check_clouds(points)
+    g = _check_generator(generator)
+    angle = 2 * math.pi * torch.rand(points.shape[0], generator=g)
+    return rotate_z(points, angle.to(points.device, points.dtype))
+
+
+def make_point_clouds(
+    n_clouds: int,
+    n_points: int = 64,
+    *,
+    noise: float = 0.03,
+    generator: torch.Generator | int | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Draw ``n_clouds`` labelled point clouds of the shapes :data:`SHAPES`.
+
+    The classes are balanced (their counts differ by at most one) and shuffled. Each cloud has
+    ``n_points`` points uniform on the surface of its shape (:func:`sample_surface`), a random
+    rotation about z (:func:`random_rotate_z`), then Gaussian noise of standard deviation
+    ``noise`` on every coordinate. ``generator``: a ``torch.Generator``, an int seed, or None
+    for torch's global generator (seeded by :func:`labcode.seed_everything`).
+    Returns ``(X, y)``: float32 ``(n_clouds, n_points, 3)`` and int64 ``(n_clouds,)``.
+    """
+    n_clouds, n_points = check_int("n_clouds", n_clouds, 1), check_int("n_points", n_points, 1)
+    noise = check_real("noise", noise)
+    if noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise}")
+    g = _check_generator(generator)
+    y = (torch.arange(n_clouds) % len(SHAPES))[torch.randperm(n_clouds, generator=g)]
+    X = torch.empty(n_clouds, n_points, 3)
+    for label, shape in enumerate(SHAPES):
+        rows = (y == label).nonzero().squeeze(1)
+        if len(rows):
+            X[rows] = _sample(shape, len(rows), n_points, g)
+    X = random_rotate_z(X, g)
+    X = X + noise * torch.randn(X.shape, generator=g)
+    return X.float(), y
+
+
+def delete_points(points: torch.Tensor, fraction: float,
+                  generator: torch.Generator | int | None = None) -> torch.Tensor:
+    """Delete ``round(fraction * n)`` random points of every cloud of ``points`` (batch, n, 3).
+
+    Each cloud loses its own random subset; at least one point is kept. The kept points come in
+    a random order. Returns ``(batch, n - round(fraction * n), 3)``.
+    """
+    points = check_clouds(points)
+    fraction = check_real("fraction", fraction)
+    if not 0 <= fraction < 1:
+        raise ValueError(f"fraction must be in [0, 1), got {fraction}")
+    batch, n, _ = points.shape
+    keep = max(1, n - round(fraction * n))
+    g = _check_generator(generator)
+    order = torch.rand(batch, n, generator=g).argsort(dim=1)[:, :keep]
+    return points.gather(1, order.to(points.device)[..., None].expand(-1, -1, 3))
+
+
+def sort_points(points: torch.Tensor, by: str = "z") -> torch.Tensor:
+    """The points of every cloud in increasing order of one coordinate (``"x"``, ``"y"``,
+    ``"z"``) or lexicographically (``"xyz"``: by x, ties by y, then z)."""
+    points = check_clouds(points)
+    check_choice("by", by, SORT_KEYS)
+    keys = [by] if len(by) == 1 else list(reversed(by))  # a stable sort, last key first
+    order = torch.arange(points.shape[1], device=points.device).expand(points.shape[:2])
+    for key in keys:
+        column = points.gather(1, order[..., None].expand(-1, -1, 3))[..., "xyz".index(key)]
+        order = order.gather(1, column.argsort(dim=1, stable=True))
+    return points.gather(1, order[..., None].expand(-1, -1, 3))
+
+
+class PointMLP(nn.Module):
+    """An MLP on the flattened cloud: ``n_points * 3`` numbers in, ``out_features`` logits out.
+
+    Two hidden layers of ``hidden_dim`` ReLU units. It sees positions in a list, not a set: a
+    new order of the points is a new input. ``sort_by`` (see :func:`sort_points`) sorts the
+    points first, which puts every cloud in one canonical order.
+    """
+
+    def __init__(self, n_points: int = 64, hidden_dim: int = 128, out_features: int = 5,
+                 sort_by: str | None = None):
+        super().__init__()
+        self.n_points = check_int("n_points", n_points, 1)
+        hidden_dim = check_int("hidden_dim", hidden_dim, 1)
+        out_features = check_int("out_features", out_features, 1)
+        self.sort_by = None if sort_by is None else check_choice("sort_by", sort_by, SORT_KEYS)
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(3 * n_points, hidden_dim), nn.ReLU(),
+                                 nn.Linear(hidden_dim, hidden_dim), nn.ReLU(),
+                                 nn.Linear(hidden_dim, out_features))
+
+    def forward(self, points: torch.Tensor) -> torch.Tensor:
+        """``(batch, n_points, 3)`` -> ``(batch, out_features)`` logits."""
+        points = check_clouds(points)
+        if points.shape[1] != self.n_points:
+            raise ValueError(f"this MLP takes clouds of exactly {self.n_points} points, got "
+                             f"{points.shape[1]}: an MLP has one input per coordinate")
+        if self.sort_by is not None:
+            points = sort_points(points, self.sort_by)
+        return self.net(points)
+
+
+def critical_points(model: nn.Module, cloud: torch.Tensor) -> torch.Tensor:
+    """The critical points of one ``cloud`` ``(n, 3)`` for a max-pooling ``model``: a bool mask
+    ``(n,)``, True at one point per feature of ``model.phi`` where that feature is largest
+    (:func:`torch.argmax`; a tie, e.g. a feature ReLU zeroes everywhere, keeps one point).
+
+    The max-pooled feature of the critical points alone equals that of the whole cloud.
+    """
+    if not isinstance(cloud, torch.Tensor) or cloud.ndim != 2 or cloud.shape[-1] != 3:
+        raise ValueError("cloud must be one cloud, a tensor of shape (n_points, 3)")
+    phi = getattr(model, "phi", None)
+    if not isinstance(phi, nn.Module):
+        raise TypeError("model must have a per-point network model.phi (a PooledSetModel)")
+    with torch.no_grad():
+        features = phi(cloud)  # (n, features)
+    mask = torch.zeros(cloud.shape[0], dtype=torch.bool, device=cloud.device)
+    mask[features.argmax(dim=0)] = True
+    return mask
+
+
+def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int = 1000) -> float:
+    """Share of the clouds ``X`` whose largest logit is their label ``y``."""
+    X = check_clouds(X, "X")
+    if not isinstance(y, torch.Tensor) or y.dtype != torch.long or tuple(y.shape) != X.shape[:1]:
+        raise TypeError(f"y must be a LongTensor of shape ({X.shape[0]},), one label per cloud")
+    batch_size = check_int("batch_size", batch_size, 1)
+    correct = 0
+    with torch.no_grad():
+        for start in range(0, len(X), batch_size):
+            logits = model(X[start:start + batch_size])
+            correct += int((logits.argmax(dim=-1) == y[start:start + batch_size]).sum())
+    return correct / len(X)

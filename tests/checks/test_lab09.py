@@ -1,0 +1,248 @@
+"""Lab 09's self-checks: EquivariantLayer and make_odd_one_out (both read from the solution
+notebook) pass; each typical mistake gets a "✗" verdict with a specific hint."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from labcode import checks
+from tests.conftest import assert_hint, assert_not_implemented, solution_namespace, verdict
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+SOLUTION = solution_namespace(9, ["EquivariantLayer", "make_odd_one_out"])
+EquivariantLayer = SOLUTION["EquivariantLayer"]
+make_odd_one_out = SOLUTION["make_odd_one_out"]
+
+
+# ------------------------------------------------------------------ EquivariantLayer
+
+
+def test_the_solution_layer_passes(capsys):
+    out = verdict(checks.check_equivariant_layer, EquivariantLayer, capsys)
+    assert out.startswith("✓ EquivariantLayer: all"), out
+
+
+def test_the_library_layer_passes(capsys):
+    from labcode.equivariant import EquivariantLayer as Library
+
+    assert verdict(checks.check_equivariant_layer, Library, capsys).startswith("✓")
+
+
+class Layer(nn.Module):
+    """A configurable layer: ``pooled_of(x)`` and how the pooled term is added vary."""
+
+    def __init__(self, in_features, out_features, pool="sum"):
+        super().__init__()
+        if pool not in ("sum", "max"):
+            raise ValueError(pool)
+        self.pool = pool
+        self.element = nn.Linear(in_features, out_features)
+        self.pooled = nn.Linear(in_features, out_features, bias=False)
+
+    def pooled_of(self, x):
+        return x.sum(dim=1) if self.pool == "sum" else x.max(dim=1).values
+
+    def forward(self, x):
+        return self.element(x) + self.pooled(self.pooled_of(x)).unsqueeze(1)
+
+
+class PerElement(Layer):  # equivariant, but no pooled term
+    def forward(self, x):
+        return self.element(x)
+
+
+class CumulativeSum(Layer):  # mixes the elements, in order
+    def pooled_of(self, x):
+        return x.cumsum(dim=1)
+
+    def forward(self, x):
+        return self.element(x) + self.pooled(self.pooled_of(x))
+
+
+class Flattened(nn.Module):  # a Linear on the flattened set, built for sets of 5
+    def __init__(self, in_features, out_features, pool="sum"):
+        super().__init__()
+        if pool not in ("sum", "max"):
+            raise ValueError(pool)
+        self.out_features = out_features
+        self.linear = nn.Linear(5 * in_features, 5 * out_features)
+
+    def forward(self, x):
+        return self.linear(x.flatten(1)).view(x.shape[0], 5, self.out_features)
+
+
+class MeanForSum(Layer):
+    def pooled_of(self, x):
+        return x.mean(dim=1) if self.pool == "sum" else x.max(dim=1).values
+
+
+class MaxForSum(Layer):
+    def pooled_of(self, x):
+        return x.max(dim=1).values
+
+
+class SumForMax(Layer):  # ignores pool
+    def pooled_of(self, x):
+        return x.sum(dim=1)
+
+
+class MeanForMax(Layer):
+    def pooled_of(self, x):
+        return x.sum(dim=1) if self.pool == "sum" else x.mean(dim=1)
+
+
+class NoUnsqueeze(Layer):
+    def forward(self, x):
+        return self.element(x) + self.pooled(self.pooled_of(x))
+
+
+class PoolsTheBatch(Layer):
+    def pooled_of(self, x):
+        return x.sum(dim=0, keepdim=True).expand(x.shape[0], -1, -1).sum(dim=1)
+
+
+class NoCheckOfPool(Layer):
+    def __init__(self, in_features, out_features, pool="sum"):
+        super().__init__(in_features, out_features, "max" if pool == "max" else "sum")
+
+
+class NoSuperInit(nn.Module):
+    def __init__(self, in_features, out_features, pool="sum"):
+        self.element = nn.Linear(in_features, out_features)
+
+    def forward(self, x):
+        return self.element(x)
+
+
+class ReturnsNothing(Layer):
+    def forward(self, x):
+        self.element(x)
+
+
+class Float64(Layer):
+    def forward(self, x):
+        return super().forward(x).double()
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (PerElement, "treats each element alone"),
+    (CumulativeSum, "not permutation equivariant"),
+    (Flattened, "not permutation equivariant"),
+    (MeanForSum, "did you take a mean?"),
+    (MaxForSum, "yours is not: pool with the sum"),
+    (SumForMax, "x.max(dim=1).values"),
+    (MeanForMax, "x.max(dim=1).values"),
+    (NoUnsqueeze, ".unsqueeze(1)"),
+    (PoolsTheBatch, "not over the batch"),
+    (NoCheckOfPool, "should raise a ValueError"),
+    (NoSuperInit, "super().__init__()"),
+    (ReturnsNothing, "forget the `return`"),
+    (Float64, "should return float32"),
+])
+def test_wrong_layers_get_a_hint(wrong, hint, capsys):
+    assert_hint(verdict(checks.check_equivariant_layer, wrong, capsys), "EquivariantLayer",
+                hint)
+
+
+def test_check_equivariant_layer_wants_the_class(capsys):
+    out = verdict(checks.check_equivariant_layer, None, capsys)
+    assert out.startswith("✗ EquivariantLayer: expected your function itself"), out
+
+
+def test_an_unfinished_layer_is_not_implemented_yet(capsys):
+    class Unfinished(nn.Module):
+        def __init__(self, in_features, out_features, pool="sum"):
+            super().__init__()
+            raise NotImplementedError("Exercise 1: implement EquivariantLayer.__init__")
+
+    out = verdict(checks.check_equivariant_layer, Unfinished, capsys)
+    assert_not_implemented(out, "EquivariantLayer")
+
+
+# ----------------------------------------------------------------- make_odd_one_out
+
+
+def test_the_solution_generator_passes(capsys):
+    out = verdict(checks.check_make_odd_one_out, make_odd_one_out, capsys)
+    assert out.startswith("✓ make_odd_one_out: all"), out
+
+
+def test_the_library_generator_passes_and_draws_the_same_sets(capsys):
+    from labcode.equivariant import make_odd_one_out as library
+
+    assert verdict(checks.check_make_odd_one_out, library, capsys).startswith("✓")
+    ours = make_odd_one_out(32, generator=torch.Generator().manual_seed(5))
+    theirs = library(32, generator=5)
+    assert all(torch.equal(a, b) for a, b in zip(ours, theirs, strict=True))
+
+
+def generator_with(centre_std=3.0, noise_std=1.0, direction="random", odd_at=None,
+                   label_shift=0, fixed_distance=None, use_generator=True, as_numpy=False,
+                   dtype=torch.float32, y_shape="flat"):
+    """A make_odd_one_out with one thing changed."""
+    def student(n_sets, set_size=10, distance=4.0, generator=None):
+        g = generator if use_generator else None
+        d = distance if fixed_distance is None else fixed_distance
+        centre = centre_std * torch.randn(n_sets, 1, 2, generator=g)
+        X = centre + noise_std * torch.randn(n_sets, set_size, 2, generator=g)
+        if direction == "random":
+            angle = 2 * math.pi * torch.rand(n_sets, generator=g)
+            u = torch.stack([angle.cos(), angle.sin()], dim=1)
+        elif direction == "gaussian":  # not a unit vector
+            u = torch.randn(n_sets, 2, generator=g)
+        else:  # always along the first axis, either way
+            sign = torch.randint(0, 2, (n_sets,), generator=g) * 2 - 1
+            u = torch.stack([sign.float(), torch.zeros(n_sets)], dim=1)
+        if odd_at is None:
+            y = torch.randint(0, set_size, (n_sets,), generator=g)
+        else:  # always at one position: 0, or the last one
+            y = torch.full((n_sets,), 0 if odd_at == "first" else set_size - 1)
+        X[torch.arange(n_sets), y] += d * u
+        y = (y + label_shift) % set_size
+        X = X.to(dtype)
+        if y_shape == "column":
+            y = y[:, None]
+        elif y_shape == "float":
+            y = y.float()
+        if as_numpy:
+            return X.numpy(), y.numpy()
+        return X, y
+    return student
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (generator_with(odd_at="first"), "uniformly random position"),
+    (generator_with(odd_at="last"), "uniformly random position"),
+    (generator_with(label_shift=1), "is not the odd point"),
+    (generator_with(direction="axis"), "uniformly random direction"),
+    (generator_with(direction="gaussian"), "u a unit vector"),
+    (generator_with(fixed_distance=4.0), "with distance=3"),
+    (generator_with(centre_std=0.0), "its own centre c ~ N(0, 9 I)"),
+    (generator_with(centre_std=1.0), "its own centre c ~ N(0, 9 I)"),
+    (generator_with(noise_std=0.5), "standard deviation 1"),
+    (generator_with(use_generator=False), "draw every random number"),
+    (generator_with(as_numpy=True), "should be torch tensors"),
+    (generator_with(dtype=torch.float64), "X should be float32"),
+    (generator_with(y_shape="column"), "one index per set"),
+    (generator_with(y_shape="float"), "int64 indices"),
+    (lambda n_sets, set_size=10, distance=4.0, generator=None: generator_with()(
+        n_sets, 10, distance, generator), "(8, 5, 2)"),
+    (lambda n_sets, set_size=10, distance=4.0, generator=None: generator_with()(
+        n_sets, set_size, distance, generator)[0], "should return a pair"),
+])
+def test_wrong_generators_get_a_hint(wrong, hint, capsys):
+    assert_hint(verdict(checks.check_make_odd_one_out, wrong, capsys), "make_odd_one_out",
+                hint)
+
+
+def test_an_unfinished_generator_is_not_implemented_yet(capsys):
+    def unfinished(n_sets, set_size=10, distance=4.0, generator=None):
+        raise NotImplementedError("Exercise 2: implement make_odd_one_out")
+
+    out = verdict(checks.check_make_odd_one_out, unfinished, capsys)
+    assert_not_implemented(out, "make_odd_one_out")
