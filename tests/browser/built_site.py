@@ -46,6 +46,18 @@ def required(name: str) -> bool:
     return os.environ.get(name) == "1"
 
 
+def skip_without_a_site() -> None:
+    """Skip the calling test module when there is no built site (fail when one is required)."""
+    import pytest
+
+    if not HTML.is_dir():  # no build at all: nothing to parametrize over
+        if required("LABCODE_REQUIRE_SITE"):
+            pytest.fail(f"no built site in {HTML}: run `make site` first "
+                        "(LABCODE_REQUIRE_SITE=1)", pytrace=False)
+        pytest.skip(f"no built site in {HTML}: run `make site` or `make book`",
+                    allow_module_level=True)
+
+
 def chromium_path() -> str | None:
     """The chromium executable (a path, or a name looked up on PATH), or None."""
     return shutil.which(CHROMIUM)

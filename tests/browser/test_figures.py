@@ -53,17 +53,12 @@ from .built_site import (
     lab_pages,
     meta_refresh,
     read_page,
-    required,
     site_pages,
+    skip_without_a_site,
     widget_state,
 )
 
-if not HTML.is_dir():  # no build at all: nothing to parametrize over
-    if required("LABCODE_REQUIRE_SITE"):
-        pytest.fail(f"no built site in {HTML}: run `make site` first (LABCODE_REQUIRE_SITE=1)",
-                    pytrace=False)
-    pytest.skip(f"no built site in {HTML}: run `make site` or `make book`",
-                allow_module_level=True)
+skip_without_a_site()
 
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
