@@ -18,6 +18,7 @@ A set batch is a float tensor ``(batch, set_size, in_features)``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -131,6 +132,19 @@ class SetAttentionBlock(nn.Module):
 # ------------------------------------------------------------------------ the scorers
 
 
+
+def _relu_stack(in_features: int, hidden_dim: int, n_layers: int,
+                make_layer: Callable[[int, int], nn.Module]) -> nn.Sequential:
+    """``n_layers`` layers ``make_layer(a, b)``, each followed by a ReLU."""
+    check_int("in_features", in_features, 1)
+    check_int("hidden_dim", hidden_dim, 1)
+    check_int("n_layers", n_layers, 1)
+    widths = [in_features] + [hidden_dim] * n_layers
+    layers: list[nn.Module] = []
+    for a, b in zip(widths[:-1], widths[1:], strict=True):
+        layers += [make_layer(a, b), nn.ReLU()]
+    return nn.Sequential(*layers)
+
 class EquivariantScorer(nn.Module):
     """``n_layers`` equivariant layers (ReLU between them), then one score per element.
 
@@ -140,14 +154,8 @@ class EquivariantScorer(nn.Module):
     def __init__(self, in_features: int = 2, hidden_dim: int = 32, n_layers: int = 3,
                  pool: str = "sum"):
         super().__init__()
-        check_int("in_features", in_features, 1)
-        check_int("hidden_dim", hidden_dim, 1)
-        check_int("n_layers", n_layers, 1)
-        widths = [in_features] + [hidden_dim] * n_layers
-        layers: list[nn.Module] = []
-        for a, b in zip(widths[:-1], widths[1:], strict=True):
-            layers += [EquivariantLayer(a, b, pool), nn.ReLU()]
-        self.layers = nn.Sequential(*layers)
+        self.layers = _relu_stack(in_features, hidden_dim, n_layers,
+                                  lambda a, b: EquivariantLayer(a, b, pool))
         self.score = nn.Linear(hidden_dim, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -162,14 +170,7 @@ class PerElementScorer(nn.Module):
 
     def __init__(self, in_features: int = 2, hidden_dim: int = 32, n_layers: int = 3):
         super().__init__()
-        check_int("in_features", in_features, 1)
-        check_int("hidden_dim", hidden_dim, 1)
-        check_int("n_layers", n_layers, 1)
-        widths = [in_features] + [hidden_dim] * n_layers
-        layers: list[nn.Module] = []
-        for a, b in zip(widths[:-1], widths[1:], strict=True):
-            layers += [nn.Linear(a, b), nn.ReLU()]
-        self.layers = nn.Sequential(*layers)
+        self.layers = _relu_stack(in_features, hidden_dim, n_layers, nn.Linear)
         self.score = nn.Linear(hidden_dim, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
