@@ -81,6 +81,16 @@ def _raises_value_error(fn: Callable[..., object], *args: object) -> bool:
     return False
 
 
+def _same_after_seed(draw: Callable[[], object]) -> bool:
+    """Whether ``draw()`` gives the same tensor twice after the same ``torch.manual_seed``."""
+    import torch
+
+    torch.manual_seed(5)
+    first = draw()
+    torch.manual_seed(5)
+    return torch.equal(draw(), first)
+
+
 def _raises_clear_error(fn: Callable[..., object], *args: object) -> bool:
     """True if ``fn(*args)`` raises a ValueError or TypeError (the clear errors we ask for)."""
     try:
