@@ -54,8 +54,8 @@ def sweep_claims(errors: dict[str, dict[int, list[float]]]) -> list[Outcome]:
                 past_n >= 0.6),
         Outcome("set back: error at L=1 >= 0.3 for every N", min(s[n][0] for n in (2, 3, 4)),
                 min(s[n][0] for n in (2, 3, 4)) >= 0.3),
-        Outcome("median, N=2: error at L=1 <= 0.06 (median = mean)", m[2][0], m[2][0] <= 0.06),
-        Outcome("median, N=2: error <= 0.06 at every L (page: not on every seed)", max(m[2]),
+        Outcome("median, N=2: error at L=1 <= 0.15 (median = mean)", m[2][0], m[2][0] <= 0.15),
+        Outcome("median, N=2: error <= 0.06 at every L (page: on most runs)", max(m[2]),
                 max(m[2]) <= 0.06, rate=True),
         Outcome("median, N=3: error at L=1 >= 1.5x error at L=2", m[3][0] / m[3][1],
                 m[3][0] / m[3][1] >= 1.5),
@@ -96,8 +96,8 @@ def power_sum_claims(seed: int) -> list[Outcome]:
                 e.append(sum((-1) ** (i - 1) * e[k - i] * p[i - 1] for i in range(1, k + 1)) / k)
             roots = np.sort(np.roots([(-1) ** k * e[k] for k in range(n + 1)]).real)
             worst = max(worst, float(np.abs(roots - x).max()))
-    return [Outcome("power sums of N = 1..6 random numbers decode to within 1e-4", worst,
-                    worst < 1e-4)]
+    return [Outcome("power sums of N = 1..6 random numbers decode to within 1e-5", worst,
+                    worst < 1e-5)]
 
 
 @lab("11")
