@@ -68,7 +68,9 @@ students-full: $(STAMP)
 # nbval runs on the CPU even where CUDA exists, and on torch's plain CPU kernels
 # (ATEN_CPU_CAPABILITY=default), not the vectorised ones `make outputs` used: every run checks
 # that the kept conclusions hold on another kernel. `make portability` adds 4 threads.
-NBVAL := $(BIN)/python -m pytest --nbval-lax --nbval-current-env \
+# One worker per CPU core, each running whole notebooks in order (--dist loadfile): each kernel
+# keeps the course's one torch thread, so the outputs are those of a serial run.
+NBVAL := $(BIN)/python -m pytest -n auto --dist loadfile --nbval-lax --nbval-current-env \
 	--nbval-sanitize-with tests/nbval_sanitize.cfg solutions
 
 nbval: $(STAMP)
