@@ -54,15 +54,15 @@ lint: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m labcode.authoring strip --check
-	$(BIN)/python -m pytest tests --ignore=tests/site --ignore=tests/browser \
+	$(BIN)/python -m pytest -n auto tests --ignore=tests/site --ignore=tests/browser \
 		--ignore=tests/notebooks/test_student_experience.py
 
 students: $(STAMP)
-	CUDA_VISIBLE_DEVICES="" $(BIN)/python -m pytest tests/notebooks/test_student_experience.py
+	CUDA_VISIBLE_DEVICES="" $(BIN)/python -m pytest -n auto tests/notebooks/test_student_experience.py
 
 # Also run every student notebook in full with the solutions injected (five more minutes).
 students-full: $(STAMP)
-	CUDA_VISIBLE_DEVICES="" LABCODE_FULL_STUDENT_RUN=1 $(BIN)/python -m pytest \
+	CUDA_VISIBLE_DEVICES="" LABCODE_FULL_STUDENT_RUN=1 $(BIN)/python -m pytest -n auto \
 		tests/notebooks/test_student_experience.py
 
 # nbval runs on the CPU even where CUDA exists, and on torch's plain CPU kernels
