@@ -16,6 +16,14 @@ from labcode.checks._common import (
 )
 
 
+def _angle_harmonics(theta: object, orders: tuple[int, ...] = (1, 2, 3, 4)) -> list[float]:
+    """|mean exp(i k theta)| for each k: all near 0 when the angles are uniform on the circle."""
+    import torch
+
+    return [float(torch.complex(torch.cos(k * theta), torch.sin(k * theta)).mean().abs())
+            for k in orders]
+
+
 def check_make_pairs(make_pairs: Callable[..., object]) -> None:
     """Self-check for Lab 06's make_pairs: {x, -x}, balance, uniform norms, quadrants, torch RNG."""
     import torch
@@ -44,6 +52,15 @@ def check_make_pairs(make_pairs: Callable[..., object]) -> None:
                  "the angle of x should be uniform over the full circle: x should fall in all "
                  "four quadrants (draw an angle in [0, 2 pi) and use cos and sin).")
         c.expect(len(torch.unique(r)) > 300, "draw a new norm for every set.")
+        for n in (2, 10):
+            small = make_pairs(n)
+            Xn, yn = small if isinstance(small, tuple) and len(small) == 2 else (None, None)
+            c.expect(_is_float32_tensor(Xn) and tuple(Xn.shape) == (n, 2, 2)
+                     and _is_float32_tensor(yn) and tuple(yn.shape) == (n, 1)
+                     and int((yn == 1).sum()) == n // 2,
+                     f"make_pairs({n}) should return X of shape ({n}, 2, 2) and y of shape "
+                     f"({n}, 1) with {n // 2} sets of class 1: take every size from N (no "
+                     "number of sets written into the code).")
         X2, _ = make_pairs(400)
         c.expect(not torch.equal(X, X2), "two calls should draw different sets.")
         c.expect(_raises_value_error(make_pairs, 7),
@@ -56,6 +73,13 @@ def check_make_pairs(make_pairs: Callable[..., object]) -> None:
         # long vectors), over the whole range. 4,000 norms per class.
         X, y = make_pairs(8000)
         r = X[:, 0].norm(dim=1).double()
+        harmonics = _angle_harmonics(torch.atan2(X[:, 0, 1], X[:, 0, 0]).double())
+        c.expect(max(harmonics) < 0.05,
+                 "the direction of x should be uniform over the circle, theta = 2 pi * "
+                 "torch.rand(N) and x = r (cos theta, sin theta); over 8,000 sets yours "
+                 "favours some directions (|E exp(i k theta)| for k = 1..4: "
+                 f"{[round(h, 3) for h in harmonics]}, all about 0 if uniform). A point "
+                 "drawn in a square and normalised leans towards the diagonals.")
         for k, (low, high) in ((0, (0.25, 1.0)), (1, (1.25, 2.0))):
             rk = r[y[:, 0] == k].sort().values
             c.expect(float(rk[0]) < low + 0.005 and float(rk[-1]) > high - 0.005,

@@ -127,7 +127,7 @@ def loop_pairs(N):
 @pytest.mark.parametrize("fn", [distributions_pairs, loop_pairs])
 def test_issue14_make_pairs_in_other_styles_passes(fn, capsys):
     out = verdict(checks.check_make_pairs, fn, capsys)
-    assert out.startswith("✓ make_pairs: all 17 checks passed"), out
+    assert out.startswith("✓ make_pairs: all 20 checks passed"), out
 
 
 @pytest.mark.parametrize("wrong, hint", [
@@ -137,6 +137,36 @@ def test_issue14_make_pairs_in_other_styles_passes(fn, capsys):
     (numpy_pairs, "not NumPy"),
 ])
 def test_issue14_wrong_make_pairs_gets_a_hint(wrong, hint, capsys):
+    assert_hint(verdict(checks.check_make_pairs, wrong, capsys), "make_pairs", hint)
+
+
+def square_directions(N):  # x from the square [-1, 1]^2, normalised: leans to the diagonals
+    X, y = make_pairs(N)
+    u = 2 * torch.rand(N, 2) - 1
+    x = u / u.norm(dim=1, keepdim=True) * X[:, 0].norm(dim=1, keepdim=True)
+    return torch.stack([x, -x], dim=1), y
+
+
+def one_diagonal(N):  # the same number on both coordinates: x on the line y = x only
+    X, y = make_pairs(N)
+    r = X[:, 0].norm(dim=1, keepdim=True)
+    sign = torch.where(torch.rand(N, 1) < 0.5, -1.0, 1.0)
+    x = sign * r * torch.tensor([[1.0, 1.0]]) / 2**0.5
+    x = x * torch.tensor([[1.0, -1.0]]) ** (torch.arange(N)[:, None] % 2)  # both diagonals
+    return torch.stack([x, -x], dim=1), y
+
+
+def half_for_400_only(N):  # the classes split at a number written into the code
+    X, _ = make_pairs(N)
+    return X, (torch.arange(N) >= 200).float().unsqueeze(1)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (square_directions, "leans towards the diagonals"),
+    (one_diagonal, "the direction of x should be uniform over the circle"),
+    (half_for_400_only, "take every size from N"),
+])
+def test_issue_make_pairs_with_a_bias_or_a_fixed_size_gets_a_hint(wrong, hint, capsys):
     assert_hint(verdict(checks.check_make_pairs, wrong, capsys), "make_pairs", hint)
 
 
