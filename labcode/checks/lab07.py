@@ -54,10 +54,15 @@ def check_pool(pool: Callable[..., object]) -> None:
         broadcast = ("Keep a dimension of size 1 for the features in the counts: "
                      "m.sum(dim=1) with m = mask.unsqueeze(-1), or "
                      "mask.sum(dim=1, keepdim=True), has shape (batch, 1).")
+        saved = h.clone(), mask.clone()
         for how, expected in (("mean", [r.mean(0) for r in real]),
                               ("max", [r.max(0).values for r in real])):
             call = f"pool(h, {how!r}, mask)"
             out = _call_tensor_fn(pool, (h, how, mask), call, broadcast)
+            c.expect(torch.equal(h, saved[0]) and torch.equal(mask, saved[1]),
+                     f"{call} changed its input h or mask in place (masked_fill_, or an "
+                     "assignment such as h[~mask] = ...): the caller uses them again. Build "
+                     "a new tensor, h.masked_fill(~m, ...) without the underscore.")
             problem = _tensor_output_hint(out, call, (4, 3), h.dtype,
                                           "Reduce over the elements, dim=1.")
             c.expect(problem is None, problem)
@@ -67,6 +72,17 @@ def check_pool(pool: Callable[..., object]) -> None:
             perm = torch.randperm(6)
             c.expect(torch.allclose(pool(h[:, perm], how, mask[:, perm]), out, atol=1e-5),
                      f"{how} pooling should not depend on the order of the elements.")
+            # one set with one feature: no axis of size 1 may disappear
+            one, one_mask = h[3:, :, :1], mask[3:]
+            one_call = f"pool(h, {how!r}, mask) on one set of one feature"
+            got = _call_tensor_fn(pool, (one, how, one_mask), one_call, broadcast)
+            problem = _tensor_output_hint(got, one_call, (1, 1), h.dtype,
+                                          "Reduce over the elements, dim=1, and nothing else "
+                                          "(no .squeeze()).")
+            c.expect(problem is None, problem)
+            c.expect(torch.allclose(got, expected[3][None, :1], atol=1e-5),
+                     f"{how} pooling of one set of one feature is wrong: reduce over the "
+                     "elements, dim=1, only.")
 
     _run("pool", pool, body)
 
@@ -77,14 +93,19 @@ def check_best_constant(best_constant: Callable[..., object]) -> None:
 
     import numpy as np
 
+    kinds: set[type] = set()
+
     def value(y: np.ndarray) -> float:
         given = y.copy()
         out = best_constant(y)
         if not np.array_equal(y, given):
             raise _Fail("best_constant changed y: sort a copy (np.sort(y)), not y in place "
                         "(y.sort()); the notebook uses its targets again.")
+        if isinstance(out, np.ndarray) and out.ndim == 0:
+            raise _Fail("return a Python float, float(...), not a 0-d NumPy array.")
         if not isinstance(out, numbers.Real) or isinstance(out, bool):
             raise _Fail(f"return one number, the accuracy as a float; got {type(out).__name__}.")
+        kinds.add(type(out))
         return float(out)
 
     def body(c: _Checker) -> None:
@@ -122,5 +143,7 @@ def check_best_constant(best_constant: Callable[..., object]) -> None:
                  f"{best:.4f}; got {value(big):.4g}.")
         c.expect(np.isclose(value(np.full(5, 7)), 1.0),
                  "when every target is the same, that constant is right on all of them: 1.0.")
+        odd = sorted(k.__name__ for k in kinds if not issubclass(k, float))
+        c.expect(not odd, f"return the accuracy as a Python float, float(...); got {odd}.")
 
     _run("best_constant", best_constant, body)

@@ -33,12 +33,12 @@ def pool_unfinished(h, how, mask):
 
 
 def test_correct_pool_passes(capsys):
-    assert verdict(checks.check_pool, pool, capsys).startswith("✓ pool: all 6 checks passed")
+    assert verdict(checks.check_pool, pool, capsys).startswith("✓ pool: all 12 checks passed")
 
 
 def test_library_pool_passes(capsys):
     out = verdict(checks.check_pool, library_pool, capsys)
-    assert out.startswith("✓ pool: all 6 checks passed"), out
+    assert out.startswith("✓ pool: all 12 checks passed"), out
 
 
 @pytest.mark.parametrize("student, hint", [
@@ -63,6 +63,32 @@ def test_library_pool_passes(capsys):
      else library_pool(h, how, m), "-inf"),
 ])
 def test_wrong_pool_gets_a_hint(student, hint, capsys):
+    assert_hint(verdict(checks.check_pool, student, capsys), "pool", hint)
+
+
+def max_in_place(h, how, mask):  # the max branch writes -inf into the caller's h
+    if how == "max":
+        return h.masked_fill_(~mask.unsqueeze(-1), float("-inf")).max(dim=1).values
+    return pool(h, how, mask)
+
+
+def mean_in_place(h, how, mask):  # zeroes the padding of the caller's h
+    if how == "mean":
+        h *= mask.unsqueeze(-1)
+        return h.sum(1) / mask.sum(1, keepdim=True)
+    return pool(h, how, mask)
+
+
+def squeezes(h, how, mask):  # drops every axis of size 1: one set of one feature loses both
+    return pool(h, how, mask).squeeze()
+
+
+@pytest.mark.parametrize("student, hint", [
+    (max_in_place, "changed its input h or mask in place"),
+    (mean_in_place, "changed its input h or mask in place"),
+    (squeezes, "no .squeeze()"),
+])
+def test_issue_pool_in_place_or_squeezed_gets_a_hint(student, hint, capsys):
     assert_hint(verdict(checks.check_pool, student, capsys), "pool", hint)
 
 
@@ -93,7 +119,7 @@ def pool_per_set(h, how, mask):
 
 @pytest.mark.parametrize("fn", [pool_with_where, pool_per_set])
 def test_issue14_pool_in_other_styles_passes(fn, capsys):
-    assert verdict(checks.check_pool, fn, capsys).startswith("✓ pool: all 6 checks passed")
+    assert verdict(checks.check_pool, fn, capsys).startswith("✓ pool: all 12 checks passed")
 
 
 # ---------------------------------------------------------------------------- best_constant
@@ -151,7 +177,7 @@ def rounded_mode(y):  # the commonest rounded target: misses windows across a .5
                          ids=["solution", "two_pointers", "every_candidate"])
 def test_correct_best_constant_passes(fn, capsys):
     out = verdict(checks.check_best_constant, fn, capsys)
-    assert out.startswith("✓ best_constant: all 6 checks passed"), out
+    assert out.startswith("✓ best_constant: all 7 checks passed"), out
 
 
 @pytest.mark.parametrize("fn, hint", [
@@ -164,6 +190,22 @@ def test_correct_best_constant_passes(fn, capsys):
     (rounded_mode, "c = 0.5 is within 0.5 of 0.1, 0.5, 0.55 and 0.6"),
 ])
 def test_wrong_best_constant_gets_a_hint(fn, hint, capsys):
+    assert_hint(verdict(checks.check_best_constant, fn, capsys), "best_constant", hint)
+
+
+def as_float32(y):  # a NumPy float32 scalar, not a Python float
+    return np.float32(best_constant(y))
+
+
+def as_0d_array(y):
+    return np.asarray(best_constant(y))
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (as_float32, "got ['float32']"),
+    (as_0d_array, "not a 0-d NumPy array"),
+])
+def test_issue_best_constant_of_another_type_gets_a_hint(fn, hint, capsys):
     assert_hint(verdict(checks.check_best_constant, fn, capsys), "best_constant", hint)
 
 
