@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import numpy as np
@@ -27,25 +28,38 @@ PASSED = "✓"
 
 
 def _run(name: str, fn: object, body: Callable[[_Checker], None]) -> None:
-    """Run ``body`` against ``fn`` and print one friendly verdict line (or two)."""
+    """Run ``body`` against ``fn`` and print one friendly verdict line (or two).
+
+    Under nbgrader (``NBGRADER_EXECUTION`` set: ``nbgrader autograde`` or ``validate``) a
+    verdict other than "passed" is then raised as an ``AssertionError``, so that the test cell
+    fails and scores 0; a student's own session never raises.
+    """
+    verdict = _verdict(name, fn, body)
+    print(verdict)
+    if not verdict.startswith(PASSED) and os.environ.get(GRADER_ENV):
+        raise AssertionError(verdict)
+
+
+#: Set by nbgrader in the kernel's environment while it autogrades or validates a notebook.
+GRADER_ENV = "NBGRADER_EXECUTION"
+
+
+def _verdict(name: str, fn: object, body: Callable[[_Checker], None]) -> str:
+    """The verdict of ``body`` against ``fn``: "✓ ...", "✗ ... Hint: ..." or "… not implemented"."""
     if not callable(fn):
-        print(f"✗ {name}: expected your function itself (e.g. `{name}`), got {type(fn).__name__}.")
-        return
+        return f"✗ {name}: expected your function itself (e.g. `{name}`), got {type(fn).__name__}."
     checker = _Checker()
     try:
         body(checker)
     except NotImplementedError:
-        print(f"… {name} is not implemented yet: replace the `raise NotImplementedError(...)` "
-              "line with your code, then run this cell again.")
-        return
+        return (f"… {name} is not implemented yet: replace the `raise NotImplementedError(...)` "
+                "line with your code, then run this cell again.")
     except _Fail as failure:
-        print(f"✗ {name}: {checker.passed} checks passed, then one failed.\n   Hint: {failure}")
-        return
+        return f"✗ {name}: {checker.passed} checks passed, then one failed.\n   Hint: {failure}"
     except Exception as error:  # the student's code raised: report it without a traceback
-        print(f"✗ {name} raised {type(error).__name__}: {error}\n"
-              "   Hint: run it by hand on small arguments to see where it goes wrong.")
-        return
-    print(f"{PASSED} {name}: all {checker.passed} checks passed.")
+        return (f"✗ {name} raised {type(error).__name__}: {error}\n"
+                "   Hint: run it by hand on small arguments to see where it goes wrong.")
+    return f"{PASSED} {name}: all {checker.passed} checks passed."
 
 
 def _is_int_array(a: object) -> bool:
