@@ -40,7 +40,13 @@ def check_aggregate(aggregate: Callable[..., object]) -> None:
                   "chunks with the batch).")
         for how in ("sum", "mean", "max"):
             call = f"aggregate(parts, sizes, {how!r})"
+            given = [p.clone() for p in parts[how]]
             out = _call_tensor_fn(aggregate, (parts[how], sizes, how), call, broadcast)
+            c.expect(sizes == [12, 3, 15] and len(parts[how]) == 3 and all(
+                torch.equal(p, q) for p, q in zip(parts[how], given, strict=True)),
+                f"{call} changed its input parts or sizes in place (p.mul_(n), p *= n, "
+                "sizes.append, ...): the caller uses them again. Compute with new tensors, "
+                "e.g. weights * torch.stack(parts).")
             problem = _tensor_output_hint(out, call, tuple(whole[how].shape), h.dtype, reduce)
             c.expect(problem is None, problem)
             hint = hints[how]
@@ -48,6 +54,16 @@ def check_aggregate(aggregate: Callable[..., object]) -> None:
                 hint = ("you weighted each chunk's mean by its size; now divide by the total "
                         "number of elements, sum(sizes).")
             c.expect(torch.allclose(out, whole[how], atol=1e-5), f"{how}: {hint}")
+            # a batch of one set with one feature: no axis of size 1 may disappear
+            one = [p[:1, :1] for p in parts[how]]
+            call = f"aggregate(parts, sizes, {how!r}) for a batch of one set of one feature"
+            out = _call_tensor_fn(aggregate, (one, sizes, how), call, broadcast)
+            problem = _tensor_output_hint(out, call, (1, 1), h.dtype,
+                                          reduce + " No .squeeze(): it drops the batch axis "
+                                          "of a batch of one set.")
+            c.expect(problem is None, problem)
+            c.expect(torch.allclose(out, whole[how][:1, :1], atol=1e-5),
+                     f"{how}: for a batch of one set of one feature, {hints[how]}")
 
     _run("aggregate", aggregate, body)
 
@@ -58,6 +74,7 @@ def check_minibatch_consistency_error(minibatch_consistency_error: Callable[...,
     """Self-check for Lab 08's ``minibatch_consistency_error``: chunks, g, max|diff| / max|f(X)|."""
     import numbers
 
+    import numpy as np
     import torch
 
     sizes = [5, 2, 9]
@@ -67,11 +84,20 @@ def check_minibatch_consistency_error(minibatch_consistency_error: Callable[...,
 
     def call(encode: Callable[..., object], aggregate: Callable[..., object],
              Y: torch.Tensor = X) -> float:
-        out = minibatch_consistency_error(encode, aggregate, Y, list(sizes))
+        given, chunk_sizes = Y.clone(), list(sizes)
+        out = minibatch_consistency_error(encode, aggregate, Y, chunk_sizes)
+        if not (torch.equal(Y, given) and chunk_sizes == sizes):
+            raise _Fail("minibatch_consistency_error changed X or chunk_sizes in place: the "
+                        "caller uses them again; split X with X.split(chunk_sizes, dim=1), "
+                        "which copies nothing and changes nothing.")
         if isinstance(out, torch.Tensor):
             raise _Fail("return a Python float (float(...) or .item()), not a tensor.")
+        if isinstance(out, np.ndarray):
+            raise _Fail("return a Python float (float(...)), not a NumPy array.")
         if not isinstance(out, numbers.Real):
             raise _Fail(f"return one number, the relative error; got {type(out).__name__}.")
+        if not isinstance(out, float):
+            raise _Fail(f"return a Python float, float(...); got {type(out).__name__}.")
         return float(out)
 
     def sum_g(parts: list, sizes_: list) -> torch.Tensor:
@@ -127,5 +153,24 @@ def check_minibatch_consistency_error(minibatch_consistency_error: Callable[...,
         c.expect(abs(scaled - want) < 1e-4 * want,
                  "the error should not depend on the scale of the data: divide by "
                  "max|encode(X)|.")
+        # signs: f(X) all negative, g off by -1 at one entry and +0.25 at another
+        below = X - 2.0
+        whole = below.sum(1)
+        top = float(whole.abs().max())
+        shift = torch.zeros_like(whole)
+        shift[0, 0], shift[1, 1] = -1.0, 0.25
+        err = call(lambda Y: Y.sum(dim=1),
+                   lambda parts, s: torch.stack(list(parts)).sum(0) + shift, below)
+        want = 1.0 / top
+        hint = (f"with f(X) = sum of X (every entry negative here) and a g that misses f(X) by "
+                f"-1 at one entry and +0.25 at another, the error is 1 / max|f(X)| = "
+                f"{want:.5f}; got {err:.5g}.")
+        if abs(err - 0.25 / top) < 1e-3 * want:
+            hint = ("take the largest ABSOLUTE difference, (g(...) - f(X)).abs().max(): a "
+                    "difference of -1 is an error of 1, larger than one of +0.25.")
+        elif err < 0 or abs(abs(err) * float(whole.max().abs()) - 1) < 1e-3:
+            hint = ("divide by the largest ABSOLUTE entry of f(X), encode(X).abs().max(): "
+                    "here every entry of f(X) is negative, and the error must not be.")
+        c.expect(abs(err - want) < 1e-4 * want, hint)
 
     _run("minibatch_consistency_error", minibatch_consistency_error, body)

@@ -27,7 +27,7 @@ def aggregate_with(how, wrong):
 
 def test_correct_aggregate_passes(capsys):
     out = verdict(checks.check_aggregate, aggregate, capsys)
-    assert out.startswith("✓ aggregate: all 6 checks passed")
+    assert out.startswith("✓ aggregate: all 15 checks passed")
 
 
 @pytest.mark.parametrize("student, hint", [
@@ -52,6 +52,24 @@ def test_correct_aggregate_passes(capsys):
      "the sum of a set is the sum of the chunks' sums"),
 ])
 def test_wrong_aggregate_gets_a_hint(student, hint, capsys):
+    assert_hint(verdict(checks.check_aggregate, student, capsys), "aggregate", hint)
+
+
+def weights_in_place(parts, sizes):  # scales the caller's chunk means by their sizes
+    for part, n in zip(parts, sizes, strict=True):
+        part.mul_(n)
+    return torch.stack(parts).sum(0) / sum(sizes)
+
+
+def squeezes(parts, sizes):  # a batch of one set of one feature loses both axes
+    return aggregate(parts, sizes, "sum").squeeze()
+
+
+@pytest.mark.parametrize("student, hint", [
+    (aggregate_with("mean", weights_in_place), "changed its input parts or sizes in place"),
+    (aggregate_with("sum", squeezes), "No .squeeze()"),
+])
+def test_issue_aggregate_in_place_or_squeezed_gets_a_hint(student, hint, capsys):
     assert_hint(verdict(checks.check_aggregate, student, capsys), "aggregate", hint)
 
 
@@ -90,7 +108,7 @@ def aggregate_by_einsum(parts, sizes, how):
 @pytest.mark.parametrize("fn", [aggregate_by_reduce, aggregate_by_einsum])
 def test_issue14_aggregate_in_other_styles_passes(fn, capsys):
     out = verdict(checks.check_aggregate, fn, capsys)
-    assert out.startswith("✓ aggregate: all 6 checks passed"), out
+    assert out.startswith("✓ aggregate: all 15 checks passed"), out
 
 
 # ------------------------------------------------------------ minibatch_consistency_error
@@ -168,7 +186,7 @@ def returns_a_tensor(encode, aggregate, X, chunk_sizes):
                          ids=["solution", "by_narrowing", "by_cumulative_bounds"])
 def test_correct_consistency_error_passes(fn, capsys):
     out = verdict(checks.check_minibatch_consistency_error, fn, capsys)
-    assert out.startswith("✓ minibatch_consistency_error: all 6 checks passed"), out
+    assert out.startswith("✓ minibatch_consistency_error: all 7 checks passed"), out
 
 
 def test_labcode_consistency_error_passes(capsys):
@@ -188,6 +206,62 @@ def test_labcode_consistency_error_passes(capsys):
     (returns_a_tensor, "return a Python float"),
 ])
 def test_wrong_consistency_error_gets_a_hint(fn, hint, capsys):
+    assert_hint(verdict(checks.check_minibatch_consistency_error, fn, capsys),
+                "minibatch_consistency_error", hint)
+
+
+def parts_and_whole(encode, aggregate, X, chunk_sizes):
+    whole = encode(X)
+    return aggregate([encode(c) for c in X.split(chunk_sizes, 1)], chunk_sizes), whole
+
+
+def signed_difference(encode, aggregate, X, chunk_sizes):  # no abs on the difference
+    combined, whole = parts_and_whole(encode, aggregate, X, chunk_sizes)
+    return float((combined - whole).max() / whole.abs().max())
+
+
+def signed_scale(encode, aggregate, X, chunk_sizes):  # no abs on the scale
+    combined, whole = parts_and_whole(encode, aggregate, X, chunk_sizes)
+    return float((combined - whole).abs().max() / whole.max())
+
+
+def abs_of_the_max(encode, aggregate, X, chunk_sizes):  # |max f(X)|, not max |f(X)|
+    combined, whole = parts_and_whole(encode, aggregate, X, chunk_sizes)
+    return float((combined - whole).abs().max() / whole.max().abs())
+
+
+def numpy_float32(encode, aggregate, X, chunk_sizes):  # NumPy on float32 tensors
+    combined, whole = parts_and_whole(encode, aggregate, X, chunk_sizes)
+    return np.abs(combined.numpy() - whole.numpy()).max() / np.abs(whole.numpy()).max()
+
+
+def numpy_0d(encode, aggregate, X, chunk_sizes):
+    return np.asarray(consistency_error(encode, aggregate, X, chunk_sizes))
+
+
+def centres_in_place(encode, aggregate, X, chunk_sizes):  # X -= its mean: f(X) changes
+    X -= X.mean()
+    return consistency_error(encode, aggregate, X, chunk_sizes)
+
+
+def pops_the_sizes(encode, aggregate, X, chunk_sizes):
+    last = chunk_sizes.pop()
+    parts = [encode(c) for c in X.split([*chunk_sizes, last], 1)]
+    whole = encode(X)
+    combined = aggregate(parts, [*chunk_sizes, last])
+    return float((combined - whole).abs().max() / whole.abs().max())
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (signed_difference, "take the largest ABSOLUTE difference"),
+    (signed_scale, "divide by the largest ABSOLUTE entry of f(X)"),
+    (abs_of_the_max, "divide by the largest ABSOLUTE entry of f(X)"),
+    (numpy_float32, "got float32"),
+    (numpy_0d, "not a NumPy array"),
+    (centres_in_place, "changed X or chunk_sizes in place"),
+    (pops_the_sizes, "changed X or chunk_sizes in place"),
+])
+def test_issue_consistency_error_without_abs_or_of_another_type_gets_a_hint(fn, hint, capsys):
     assert_hint(verdict(checks.check_minibatch_consistency_error, fn, capsys),
                 "minibatch_consistency_error", hint)
 
