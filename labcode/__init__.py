@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["get_device", "key_results", "seed_everything"]
-__version__ = "0.1.0"
+from labcode._version import __version__
+
+__all__ = ["__version__", "get_device", "key_results", "seed_everything"]
 
 
 def __getattr__(name: str) -> Any:

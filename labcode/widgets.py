@@ -6,6 +6,11 @@ in a ``Stack``: the controls select the text to show through ``jslink``, in the 
 no Python callback. So the demos react the same way in JupyterLab, in a saved notebook and on
 the static website, where no kernel runs. Each demo sits next to a static figure for readers
 whose browser shows no widget at all.
+
+ipywidgets 7 (Google Colab preinstalls 7.7.1, and its front end runs no ipywidgets 8) has no
+``Stack``: there the same states sit in a ``VBox`` that shows one page at a time, and the
+controls select it through ``traitlets.link``, in the kernel. The demos then react while the
+kernel runs (Colab) and show their first state in a saved notebook.
 """
 
 from __future__ import annotations
@@ -15,25 +20,66 @@ from html import escape
 
 import ipywidgets as widgets
 import numpy as np
-from ipywidgets.widgets.widget_string import HTMLStyle
+import traitlets
 
 from labcode.data import cardinalities_of
 
 #: The CSS class of the text a demo shows (book/_ext/static/widgets.css styles it).
 TEXT_CLASS = "labcode-widget-text"
 
+#: Whether this ipywidgets has ``Stack`` (8.0 and later): the demos then react in the browser.
+HAS_STACK = hasattr(widgets, "Stack")
 
-def text_stack(texts: Sequence[str], selected: int = 0) -> widgets.Stack:
-    """A ``Stack`` of precomputed texts (one ``<pre>`` each); only the selected one shows.
 
-    Link a control to it with ``jslink((control, "index"), (stack, "selected_index"))``.
+class KernelStack(widgets.VBox):
+    """ipywidgets 7's stand-in for ``Stack``: all pages in a ``VBox``, only the selected shown.
+
+    ``selected_index`` lives in the kernel (link it with :func:`link`, not ``jslink``).
+    """
+
+    selected_index = traitlets.Int(0)
+
+    def __init__(self, children: Sequence[widgets.Widget], selected_index: int = 0) -> None:
+        super().__init__(list(children))
+        self.observe(self._show, "selected_index")
+        self.selected_index = selected_index
+        self._show()
+
+    def _show(self, change: object = None) -> None:
+        for i, page in enumerate(self.children):
+            page.layout.display = None if i == self.selected_index else "none"
+
+
+def stack(pages: Sequence[widgets.Widget], selected: int = 0) -> widgets.Box:
+    """A ``Stack`` of ``pages`` (ipywidgets 8), or a :class:`KernelStack` (ipywidgets 7)."""
+    if HAS_STACK:
+        return widgets.Stack(list(pages), selected_index=selected)
+    return KernelStack(pages, selected)
+
+
+def link(source: tuple[widgets.Widget, str], target: tuple[widgets.Widget, str]) -> object:
+    """Link a control to a stack: in the browser (``jslink``) where ``Stack`` exists, else in
+    the kernel (``traitlets.link``)."""
+    return widgets.jslink(source, target) if HAS_STACK else traitlets.link(source, target)
+
+
+def text_stack(texts: Sequence[str], selected: int = 0) -> widgets.Box:
+    """A stack (:func:`stack`) of precomputed texts (one ``<pre>`` each); only the selected one
+    shows.
+
+    Link a control to it with ``link((control, "index"), (stack, "selected_index"))``.
     """
     if not texts:
         raise ValueError("need at least one text to show")
-    layout, style = widgets.Layout(), HTMLStyle()  # shared by all the pages
-    pages = [widgets.HTML(f'<pre class="{TEXT_CLASS}">{escape(t)}</pre>', layout=layout,
-                          style=style) for t in texts]
-    return widgets.Stack(pages, selected_index=selected)
+    if HAS_STACK:  # one layout and one style shared by all the pages: a smaller saved state
+        from ipywidgets.widgets.widget_string import HTMLStyle  # ipywidgets 8
+
+        shared = {"layout": widgets.Layout(), "style": HTMLStyle()}
+    else:  # each page shows or hides itself through its own layout
+        shared = {}
+    pages = [widgets.HTML(f'<pre class="{TEXT_CLASS}">{escape(t)}</pre>', **shared)
+             for t in texts]
+    return stack(pages, selected)
 
 
 def padded_set_explorer(X: np.ndarray, y: np.ndarray, start: int = 5) -> widgets.Widget:
@@ -54,10 +100,10 @@ def padded_set_explorer(X: np.ndarray, y: np.ndarray, start: int = 5) -> widgets
                 f"as a set   : {{{', '.join(map(str, sorted(digits.tolist())))}}}\n"
                 f"cardinality: {M}, zeros of padding: {X.shape[1] - M}, target sum: {y[i]}")
 
-    stack = text_stack([text(M) for M in present], present.index(start))
+    texts = text_stack([text(M) for M in present], present.index(start))
     slider = widgets.SelectionSlider(options=present, value=start, description="M")
-    widgets.jslink((slider, "index"), (stack, "selected_index"))
-    return widgets.VBox([slider, stack])
+    link((slider, "index"), (texts, "selected_index"))
+    return widgets.VBox([slider, texts])
 
 
 # --- Lab 04: permutation checks ---
@@ -101,10 +147,10 @@ def permutation_explorer(models: dict[str, object], x: object, n_orderings: int 
 
     # No Play button: its icons are <i> elements that the theme's Font Awesome script turns
     # into SVGs, after which the Play view raises on every change and breaks the links.
-    stack = text_stack([text(k) for k in range(n_orderings)])
+    texts = text_stack([text(k) for k in range(n_orderings)])
     slider = widgets.IntSlider(value=0, min=0, max=n_orderings - 1, description="ordering")
-    widgets.jslink((slider, "value"), (stack, "selected_index"))
-    return widgets.VBox([slider, stack])
+    link((slider, "value"), (texts, "selected_index"))
+    return widgets.VBox([slider, texts])
 
 
 # --- Lab 05: toggle phi's nonlinearity ---
@@ -137,10 +183,10 @@ def nonlinearity_toggle(models: dict[str, object], X: object, y: object) -> widg
                      + ("  -> rho sees one number for both: chance" if gap < 1e-3 else ""))
         return "\n".join(lines)
 
-    stack = text_stack([text(phi) for phi in models])
+    texts = text_stack([text(phi) for phi in models])
     toggle = widgets.ToggleButtons(options=list(models), description="phi's activation")
-    widgets.jslink((toggle, "index"), (stack, "selected_index"))
-    return widgets.VBox([toggle, stack])
+    link((toggle, "index"), (texts, "selected_index"))
+    return widgets.VBox([toggle, texts])
 
 
 # --- Lab 06: a symmetric pair {x, -x} ---
@@ -185,8 +231,8 @@ def symmetric_pair_explorer(phis: dict[str, object], angle: int = 30,
     by_norm = []
     for r in PAIR_NORMS:
         inner = text_stack([text(a, r) for a in PAIR_ANGLES], PAIR_ANGLES.index(angle))
-        widgets.jslink((angle_slider, "index"), (inner, "selected_index"))
+        link((angle_slider, "index"), (inner, "selected_index"))
         by_norm.append(inner)
-    outer = widgets.Stack(by_norm, selected_index=PAIR_NORMS.index(norm))
-    widgets.jslink((norm_slider, "index"), (outer, "selected_index"))
+    outer = stack(by_norm, PAIR_NORMS.index(norm))
+    link((norm_slider, "index"), (outer, "selected_index"))
     return widgets.VBox([angle_slider, norm_slider, outer])
