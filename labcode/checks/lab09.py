@@ -52,8 +52,13 @@ def check_equivariant_layer(EquivariantLayer: type) -> None:
                     f"{name} should be an nn.Module with trainable parameters: create its "
                     "nn.Linear layers in __init__.")
                 x = torch.randn(2, 5, 3)
+                saved = x.clone()
                 with torch.no_grad():
                     out = _layer_output(c, layer, x, f"{name}(x)", (2, 5, 4))
+                    c.expect(torch.equal(x, saved),
+                             f"{name}(x) changed its input x in place (an operation ending "
+                             "in _, x -= ..., x[...] = ...): the caller uses x again. "
+                             "Compute with new tensors.")
                     alone = layer(x[:1])
                 c.expect(torch.allclose(alone, out[:1], atol=1e-5),
                          "the output for one set changes with the other sets of the batch: "
@@ -70,6 +75,25 @@ def check_equivariant_layer(EquivariantLayer: type) -> None:
                 with torch.no_grad():
                     for n in (1, 17):
                         _layer_output(c, layer, torch.randn(3, n, 3), f"{name}(x)", (3, n, 4))
+                    zeros = [layer(torch.zeros(1, n, 3))[0, 0] for n in (1, 5, 17)]
+                    spread = max(float((z - zeros[0]).abs().max()) for z in zeros)
+                c.expect(spread <= 1e-5 * max(scale, 1.0),
+                         f"on a set of zeros pool(X) = 0, so every output row should be the "
+                         f"bias b whatever the set size; yours changes with the size (by "
+                         f"{spread:.3g} from 1 to 17 elements). Pool the elements first, "
+                         "then apply Gamma, a Linear without bias: self.pooled(pool(x)), not "
+                         "the pool of self.pooled(x) (which adds Gamma's bias once per "
+                         "element).")
+                with torch.no_grad():
+                    full = out[:, 0] - out[:, 1]  # x_0 Lambda - x_1 Lambda: the same pooled term
+                    pair = layer(x[:, :2])
+                    pair = pair[:, 0] - pair[:, 1]
+                c.expect(torch.allclose(full, pair, atol=1e-4 * max(scale, 1.0)),
+                         "the difference between the outputs of two elements should be "
+                         "(x_0 - x_1) Lambda, whatever the other elements: the pooled term "
+                         "pool(X) Gamma must be the same for every element of a set. Pool "
+                         "over ALL the elements, x_i included (no leave-one-out pooling).")
+                with torch.no_grad():
                     changed = x.clone()
                     changed[:, 0] = x.max(dim=1).values + 1.0  # a new maximum in every feature
                     other = layer(changed)[:, 1:]
@@ -201,6 +225,17 @@ def check_make_odd_one_out(make_odd_one_out: Callable[..., object]) -> None:
                      "directions (mean offset "
                      f"{[round(float(v), 2) for v in mean_offset]}, mean squared offset "
                      f"per coordinate {[round(float(v), 1) for v in second]}).")
+            angle = torch.atan2(offset[:, 1], offset[:, 0]).double()
+            harmonics = [float(torch.complex(torch.cos(k * angle), torch.sin(k * angle))
+                               .mean().abs()) for k in (1, 2, 3, 4)]
+            c.expect(max(harmonics) < 0.06,
+                     "the odd point should be offset in a uniformly random direction, "
+                     "u = (cos t, sin t) with t uniform in [0, 2 pi), one t per set; the "
+                     "directions of your offsets crowd on some lines (|mean exp(i k angle)| "
+                     f"for k = 1..4: {[round(h, 2) for h in harmonics]}, all near 0 if "
+                     "uniform). The same random number on both coordinates puts every offset "
+                     "on a diagonal; two independent numbers, normalised, favour the "
+                     "diagonals of their square.")
             c.expect(abs(far_odd / expected - 1) < 0.1,
                      f"with distance={distance:g} the odd point should lie about "
                      f"{distance:g} from the centre c of the others (offset distance * u, u a "

@@ -149,6 +149,56 @@ def test_wrong_layers_get_a_hint(wrong, hint, capsys):
                 hint)
 
 
+class PoolsAfterGamma(Layer):  # Gamma (with a bias) on every element, then the pool
+    def __init__(self, in_features, out_features, pool="sum"):
+        super().__init__(in_features, out_features, pool)
+        self.pooled = nn.Linear(in_features, out_features)
+
+    def forward(self, x):
+        g = self.pooled(x)
+        pooled = g.sum(dim=1) if self.pool == "sum" else g.max(dim=1).values
+        return self.element(x) + pooled.unsqueeze(1)
+
+
+class LeaveOneOutMax(Layer):  # element i gets the max over the OTHER elements
+    def forward(self, x):
+        if self.pool == "sum":
+            return super().forward(x)
+        n = x.shape[1]
+        others = x.unsqueeze(1).expand(-1, n, -1, -1)  # (batch, i, j, features)
+        alone = torch.eye(n, dtype=torch.bool)[None, :, :, None]
+        loo = others.masked_fill(alone, float("-inf")).max(dim=2).values
+        loo = torch.where(torch.isinf(loo), x, loo)  # a set of one: the element itself
+        return self.element(x) + self.pooled(loo)
+
+
+class ReluInPlace(Layer):  # sigma applied to the caller's x, in place
+    def forward(self, x):
+        torch.relu_(x)
+        return super().forward(x)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (PoolsAfterGamma, "Pool the elements first, then apply Gamma"),
+    (LeaveOneOutMax, "no leave-one-out pooling"),
+    (ReluInPlace, "changed its input x in place"),
+])
+def test_issue_layers_pooling_after_gamma_or_leaving_one_out_get_a_hint(wrong, hint, capsys):
+    assert_hint(verdict(checks.check_equivariant_layer, wrong, capsys), "EquivariantLayer",
+                hint)
+
+
+def test_max_pooling_after_gamma_is_rejected(capsys):
+    class MaxAfterGamma(PoolsAfterGamma):
+        def forward(self, x):
+            if self.pool == "sum":
+                return Layer.forward(self, x)
+            return super().forward(x)
+
+    out = verdict(checks.check_equivariant_layer, MaxAfterGamma, capsys)
+    assert_hint(out, "EquivariantLayer", "pool with the maximum over the elements")
+
+
 def test_check_equivariant_layer_wants_the_class(capsys):
     out = verdict(checks.check_equivariant_layer, None, capsys)
     assert out.startswith("✗ EquivariantLayer: expected your function itself"), out
@@ -195,6 +245,15 @@ def generator_with(centre_std=3.0, noise_std=1.0, direction="random", odd_at=Non
             u = torch.stack([angle.cos(), angle.sin()], dim=1)
         elif direction == "gaussian":  # not a unit vector
             u = torch.randn(n_sets, 2, generator=g)
+        elif direction == "diagonal":  # the same number on both coordinates, normalised
+            u = torch.randn(n_sets, 1, generator=g).expand(-1, 2)
+            u = u / u.norm(dim=1, keepdim=True)
+        elif direction == "square":  # uniform in a square, normalised: leans to the diagonals
+            u = 2 * torch.rand(n_sets, 2, generator=g) - 1
+            u = u / u.norm(dim=1, keepdim=True)
+        elif direction == "four":  # one of the four axis directions
+            k = torch.randint(0, 4, (n_sets,), generator=g) * (math.pi / 2)
+            u = torch.stack([k.cos(), k.sin()], dim=1)
         else:  # always along the first axis, either way
             sign = torch.randint(0, 2, (n_sets,), generator=g) * 2 - 1
             u = torch.stack([sign.float(), torch.zeros(n_sets)], dim=1)
@@ -238,6 +297,12 @@ def generator_with(centre_std=3.0, noise_std=1.0, direction="random", odd_at=Non
 def test_wrong_generators_get_a_hint(wrong, hint, capsys):
     assert_hint(verdict(checks.check_make_odd_one_out, wrong, capsys), "make_odd_one_out",
                 hint)
+
+
+@pytest.mark.parametrize("direction", ["diagonal", "square", "four"])
+def test_generators_whose_directions_crowd_on_lines_get_a_hint(direction, capsys):
+    out = verdict(checks.check_make_odd_one_out, generator_with(direction=direction), capsys)
+    assert_hint(out, "make_odd_one_out", "crowd on some lines")
 
 
 def test_an_unfinished_generator_is_not_implemented_yet(capsys):
