@@ -138,13 +138,20 @@ def check_delete_points(delete_points: Callable[..., object]) -> None:
             torch.manual_seed(0)
             points = torch.randn(5, 12, 3)
             saved = points.clone()
-            for fraction, keep in ((0.25, 9), (0.5, 6), (0.9, 1), (0.0, 12)):
+            for fraction, keep in ((0.25, 9), (0.5, 6), (0.9, 1), (0.0, 12), (0.2, 10),
+                                   (0.3, 8)):
                 call = f"delete_points(points, {fraction}) on clouds of 12 points"
                 out = delete_points(points, fraction)
                 expected = f"{call} should return a tensor of shape (5, {keep}, 3)"
                 c.expect(isinstance(out, torch.Tensor),
                          f"{expected}; got {type(out).__name__}"
                          + (": did you forget the `return`?" if out is None else "."))
+                got = tuple(out.shape)
+                truncated = {12 - math.ceil(fraction * 12), 12 - math.floor(fraction * 12)}
+                c.expect(not (len(got) == 3 and got[1] != keep and got[1] in truncated),
+                         f"{expected}, keep = n - round(fraction * n) = 12 - "
+                         f"round({fraction * 12:g}) = {keep} points; got {got[1]}: round to "
+                         "the nearest whole number, round(...), where int(...) truncates.")
                 c.expect(tuple(out.shape) == (5, keep, 3),
                          f"{expected}; got {tuple(out.shape)}. Gather the points with an "
                          "index of shape (batch, keep, 3): points.gather(1, index).")

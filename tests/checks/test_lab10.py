@@ -256,6 +256,28 @@ def test_check_delete_points_catches_wrong_answers(wrong, hint, capsys):
     assert_hint(verdict(checks.check_delete_points, wrong, capsys), "delete_points", hint)
 
 
+def truncates_the_kept(points, fraction, generator=None):  # int(n * (1 - fraction))
+    batch, n, _ = points.shape
+    keep = int(n * (1 - fraction))
+    order = torch.rand(batch, n, generator=generator).argsort(1)[:, :keep]
+    return points.gather(1, order[..., None].expand(-1, -1, 3))
+
+
+def truncates_the_deleted(points, fraction, generator=None):  # n - int(fraction * n)
+    batch, n, _ = points.shape
+    keep = n - int(fraction * n)
+    order = torch.rand(batch, n, generator=generator).argsort(1)[:, :keep]
+    return points.gather(1, order[..., None].expand(-1, -1, 3))
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (truncates_the_kept, "12 - round(2.4) = 10 points; got 9"),
+    (truncates_the_deleted, "where int(...) truncates"),
+])
+def test_check_delete_points_wants_rounding(wrong, hint, capsys):
+    assert_hint(verdict(checks.check_delete_points, wrong, capsys), "delete_points", hint)
+
+
 def test_check_delete_points_reports_an_unfinished_answer(capsys):
     assert_not_implemented(verdict(checks.check_delete_points, unfinished, capsys),
                            "delete_points")
@@ -299,6 +321,11 @@ def of_the_coordinates(model, cloud):
 def largest_feature_norms(model, cloud):
     h = features(model, cloud)
     return mask_of(len(cloud), h.norm(dim=1).topk(min(len(cloud), h.shape[1])).indices)
+
+
+def centres_in_place(model, cloud):  # moves the caller's cloud to its centre first
+    cloud -= cloud.mean(dim=0)
+    return mask_of(len(cloud), features(model, cloud).argmax(dim=0))
 
 
 def argmin(model, cloud):
@@ -353,6 +380,7 @@ def test_the_critical_points_alone_give_the_same_prediction():
     (through_the_whole_model, "raised ValueError"),
     (misses_a_feature, "for EVERY feature"),
     (lambda model, cloud: None, "did you forget the `return`?"),
+    (centres_in_place, "critical_points changed the cloud"),
 ])
 def test_check_critical_points_catches_wrong_answers(wrong, hint, capsys):
     out = verdict(checks.check_critical_points, wrong, capsys)
