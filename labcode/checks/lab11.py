@@ -52,7 +52,8 @@ def check_power_sum_encoding(power_sum_encoding: Callable[..., object]) -> None:
             out = power_sum_encoding(X, n)
             c.expect(torch.equal(X, before), "do not change X in place (no x.pow_ or x **= k).")
             problem = _tensor_output_hint(out, call, (5, n), X.dtype,
-                                          "Sum x**k over the elements, dim=1.")
+                                          "Sum x**k over the elements, dim=1, and keep the "
+                                          "other axes (no .squeeze()).")
             c.expect(problem is None, problem)
             expected = torch.tensor([_power_sums(x, n) for x in X[..., 0].tolist()],
                                     dtype=torch.float64)
@@ -60,6 +61,21 @@ def check_power_sum_encoding(power_sum_encoding: Callable[..., object]) -> None:
                      value_hint(out, X, n))
             c.expect(torch.allclose(power_sum_encoding(X[:, perm], n), out, atol=1e-12),
                      "the power sums should not depend on the order of the elements.")
+        squeeze = ("Do not .squeeze() X: it drops every axis of size 1, the batch axis of a "
+                   "batch of one set too; drop the feature axis only, X[..., 0] or "
+                   "X.squeeze(-1), or sum X ** powers over dim=1.")
+        for shape in ((1, 3, 1), (4, 1, 1), (1, 1, 1)):
+            small = X[:shape[0], :shape[1]]
+            call = (f"power_sum_encoding(X, 3) for X of shape {shape} (a batch of "
+                    + ("one set" if shape[0] == 1 else f"{shape[0]} sets")
+                    + f" of {shape[1]} number{'s' if shape[1] > 1 else ''})")
+            out = power_sum_encoding(small, 3)
+            problem = _tensor_output_hint(out, call, (shape[0], 3), X.dtype, squeeze)
+            c.expect(problem is None, problem)
+            expected = torch.tensor([_power_sums(x, 3) for x in small[..., 0].tolist()],
+                                    dtype=torch.float64)
+            c.expect(torch.allclose(out, expected, rtol=1e-9, atol=1e-12),
+                     f"{call} gave wrong power sums: {value_hint(out, small, 3)}")
         out32 = power_sum_encoding(X.float(), 3)
         problem = _tensor_output_hint(out32, "power_sum_encoding(X, 3) on float32 sets",
                                       (5, 3), torch.float32, "Sum over dim=1.")
@@ -116,6 +132,9 @@ def check_decode_power_sums(decode_power_sums: Callable[..., object]) -> None:
                      f"{len(x)} numbers, shape {x.shape}; got shape {out.shape}.")
             c.expect(not np.iscomplexobj(out),
                      "return real numbers: np.roots gives complex roots, keep their .real.")
+            c.expect(np.issubdtype(out.dtype, np.floating),
+                     f"return the elements as floats (np.roots(...).real is float64); got "
+                     f"dtype {out.dtype}: the elements of a set need not be whole numbers.")
             c.expect(np.array_equal(p, given), "do not change p in place.")
             tol = 1e-4 if len(set(x.tolist())) < len(x) else 1e-6  # a double root: sqrt(eps)
             c.expect(np.allclose(out, x, atol=tol, rtol=0),

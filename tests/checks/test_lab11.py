@@ -103,6 +103,31 @@ def test_check_power_sum_encoding_catches_other_wrong_values(capsys):
     assert_hint(out, "power_sum_encoding", "column k - 1 should be p_k")
 
 
+def squeezes_x(X, n_powers):  # X.squeeze(): a batch of one set loses its batch axis
+    x = X.squeeze()
+    return torch.stack([(x**k).sum(dim=-1) for k in range(1, n_powers + 1)], dim=-1)
+
+
+def squeezes_the_result(X, n_powers):  # (batch, 1, n) -> squeeze: a batch of one -> (n,)
+    return (X ** torch.arange(1, n_powers + 1, dtype=X.dtype)).sum(dim=1, keepdim=True).squeeze()
+
+
+def sums_the_last_axis_of_squeezed(X, n_powers):  # x = X.squeeze(); sums over the last axis
+    x = X.squeeze()
+    powers = torch.arange(1, n_powers + 1, dtype=X.dtype)
+    return (x[..., None] ** powers).sum(dim=-2)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (squeezes_x, "Do not .squeeze() X"),
+    (squeezes_the_result, "no .squeeze()"),  # n_powers=1 already loses an axis
+    (sums_the_last_axis_of_squeezed, "Do not .squeeze() X"),
+])
+def test_check_power_sum_encoding_wants_a_batch_of_one_set(wrong, hint, capsys):
+    out = verdict(checks.check_power_sum_encoding, wrong, capsys)
+    assert_hint(out, "power_sum_encoding", hint)
+
+
 def test_check_power_sum_encoding_reports_an_unfinished_answer(capsys):
     def unfinished(X, n_powers):
         raise NotImplementedError()
@@ -166,7 +191,12 @@ def overwrites_p(p):
     return out
 
 
+def as_integers(p):  # rounds the decoded elements to whole numbers
+    return np.rint(decode_power_sums(p)).astype(np.int64)
+
+
 @pytest.mark.parametrize("wrong,hint", [
+    (as_integers, "return the elements as floats"),
     (no_alternating_signs, "wrong sign"),
     (complex_roots, "keep their .real"),
     (unsorted, "sorted in increasing order"),
