@@ -28,13 +28,33 @@ def _build_digit_model(cls: type, c: _Checker, h1: int, h2: int) -> object:
     return model
 
 
+def _check_sizes_follow(cls: type, c: _Checker, count: Callable[[int, int, int], int]) -> None:
+    """Each size argument changes the model: other sizes give the parameter count they imply."""
+    sizes = {"input_dim": 13, "embedding_dim": 6, "hidden_dim": 3}
+    try:
+        model = _construct(cls, **sizes)
+    except TypeError as err:
+        raise _Fail(f"build the model as {cls.__name__}(input_dim=13, embedding_dim=6, "
+                    f"hidden_dim=3); that call raised TypeError: {err}") from None
+    n_params = sum(p.numel() for p in model.parameters())  # type: ignore[attr-defined]
+    expected = count(*sizes.values())
+    c.expect(n_params == expected,
+             f"{cls.__name__}(input_dim=13, embedding_dim=6, hidden_dim=3) should have "
+             f"{expected} parameters; yours has {n_params}: use each argument for its size "
+             "(nn.Embedding(input_dim, embedding_dim), ...) instead of a fixed number.")
+
+
 def _check_digit_model_contract(model: object, per_position_hint: str, c: _Checker) -> None:
     """Shapes, batch independence and the clear errors every digit-sum model owes."""
     import torch
 
     x = torch.randint(0, 11, (6, 7))
+    x_before = x.clone()
     with torch.no_grad():
         out = model(x)
+        c.expect(torch.equal(x, x_before),
+                 "forward changed its input x in place: never assign into x (x[...] = ..., "
+                 "x.clamp_(...), x.copy_(...)); build new tensors from it instead.")
         c.expect(isinstance(out, torch.Tensor) and torch.is_floating_point(out),
                  f"forward should return a float tensor; got {type(out).__name__}"
                  f"{'' if not isinstance(out, torch.Tensor) else ' of dtype ' + str(out.dtype)}.")
@@ -83,6 +103,7 @@ def check_digit_deepsets(DeepSets: type) -> None:
                      f"with embedding_dim={h1} and hidden_dim={h2} the model should have "
                      f"11*{h1} + ({h1}*{h2} + {h2}) + ({h2} + 1) = {expected} parameters "
                      f"(embedding, Linear h1->h2, Linear h2->1); yours has {n_params}.")
+            _check_sizes_follow(DeepSets, c, deepsets_param_count)
             _check_digit_model_contract(
                 model, "sum over the elements of each set (dim=1), not over the batch (dim=0).", c)
             x = torch.randint(0, 11, (6, 7))
@@ -167,6 +188,21 @@ def check_masked_deepsets(MaskedDeepSets: type) -> None:
                                  f"weights drawn at random (draw {draw + 1}): multiply phi of "
                                  "every element by the mask (x != 0).unsqueeze(-1) BEFORE the "
                                  "sum, so that a 0 contributes exactly nothing.")
+                    # padding in different places and amounts in the rows of one batch
+                    # (one row has none): each row is judged against itself alone
+                    lengths = [8, 1, 5, 3, 7, 2]
+                    ragged = torch.zeros(len(lengths), 8, dtype=torch.long)
+                    alone = []
+                    for i, k in enumerate(lengths):
+                        row = torch.randint(1, 11, (k,))
+                        ragged[i, torch.randperm(8)[:k].sort().values] = row
+                        alone.append(model(row.unsqueeze(0)))
+                    c.expect(torch.allclose(model(ragged), torch.cat(alone), atol=1e-4),
+                             "with padding at different places, and different amounts of it, "
+                             "in the rows of one batch, a set's prediction changed: each row "
+                             "needs its own mask, (x != 0).unsqueeze(-1) of shape (batch, set "
+                             "size, 1), not one mask shared by the batch (no .any(0) or "
+                             ".all(0) over the sets, no mask from one row).")
                     digits = torch.arange(1, 11).unsqueeze(1)  # the ten sets {t}
                     c.expect(model(digits).unique().numel() > 1,
                              "every digit gets the same prediction: mask only the padding "
@@ -225,6 +261,7 @@ def check_digit_lstm(LSTMBaseline: type) -> None:
                      f"11*{h1} + 4*({h1}*{h2} + {h2}*{h2} + 2*{h2}) + ({h2} + 1) = {expected} "
                      f"parameters (embedding, one nn.LSTM layer, Linear h2->1); yours has "
                      f"{n_params}.")
+            _check_sizes_follow(LSTMBaseline, c, lstm_param_count)
             _check_digit_model_contract(
                 model, "nn.LSTM reads (set size, batch, features) unless you pass "
                 "batch_first=True.", c)
@@ -258,9 +295,18 @@ def check_make_batch(make_batch: Callable[..., object]) -> None:
         rng = np.random.default_rng(0)
         X = rng.integers(0, 11, size=(50, 10)).astype(np.int64)
         y = X.sum(axis=1)
-        X_before = X.copy()
+        X_before, y_before = X.copy(), y.copy()
         idx = np.array([3, 17, 0, 42])
+        idx_before = idx.copy()
         out = make_batch(X, y, idx, torch.device("cpu"))
+        changed = [name for name, now, then in [("X", X, X_before), ("y", y, y_before),
+                                                 ("idx", idx, idx_before)]
+                   if not np.array_equal(now, then)]
+        c.expect(not changed,
+                 f"make_batch changed {' and '.join(changed)} in place (idx.sort(), "
+                 "X[...] = ...): read the arrays, never modify them; the training loop uses "
+                 "them again.")
+        idx = idx_before
         got = (f"a tuple of {' and '.join(type(t).__name__ for t in out)}: convert them with "
                "torch.as_tensor(..., dtype=..., device=device)"
                if isinstance(out, tuple) else f"a {type(out).__name__}")
@@ -281,7 +327,6 @@ def check_make_batch(make_batch: Callable[..., object]) -> None:
                  f"loss compares them); got {y_batch.dtype}.")
         c.expect(tuple(y_batch.shape) == (4,) and np.array_equal(y_batch.numpy(), y[idx]),
                  f"y_batch should be y[idx], of shape (4,); got shape {tuple(y_batch.shape)}.")
-        c.expect(np.array_equal(X, X_before), "make_batch should not modify X.")
         meta = make_batch(X, y, idx[:1], torch.device("meta"))
         c.expect(all(t.device.type == "meta" for t in meta),
                  "put both tensors on `device` (e.g. torch.as_tensor(..., device=device)), so "
@@ -297,12 +342,18 @@ def check_accuracy_and_mae(accuracy_and_mae: Callable[..., object]) -> None:
         # |errors| 0.2, 0.4, 0, 0.6, 2.3: mean 0.7, median 0.4; rounded: 3 hits, MAE 0.6
         pred = np.array([2.2, 4.6, 7.0, 9.4, 14.3])
         target = np.array([2, 5, 7, 10, 12])
+        pred_before, target_before = pred.copy(), target.copy()
         out = accuracy_and_mae(pred, target)
+        c.expect(np.array_equal(pred, pred_before) and np.array_equal(target, target_before),
+                 "accuracy_and_mae changed pred or target in place (np.round(pred, out=pred), "
+                 "pred -= ...): compute new arrays, np.round(pred), pred - target.")
         c.expect(isinstance(out, tuple) and len(out) == 2,
                  f"return a tuple (accuracy, mae); got {type(out).__name__}.")
         acc, mae = out
         c.expect(np.ndim(acc) == 0 and np.ndim(mae) == 0,
                  "accuracy and mae should be two numbers, not arrays: average with np.mean.")
+        types = f"{type(acc).__name__} and {type(mae).__name__}"
+        python_floats = all(isinstance(v, float) for v in (acc, mae))
         acc, mae = float(acc), float(mae)
         c.expect(not np.isclose(acc, 3.0),
                  "accuracy should be a fraction in [0, 1] (the mean of the hits), not a count.")
@@ -320,6 +371,8 @@ def check_accuracy_and_mae(accuracy_and_mae: Callable[..., object]) -> None:
                  f"(0.2 + 0.4 + 0 + 0.6 + 2.3) / 5 = 0.7; got {mae}"
                  + (": take the absolute value of each error before the mean."
                     if np.isclose(mae, 0.3) else "."))
+        c.expect(python_floats,
+                 f"return two Python floats, float(np.mean(...)); got {types}.")
         perfect = accuracy_and_mae(target.astype(float), target)
         c.expect(np.isclose(float(perfect[0]), 1.0) and np.isclose(float(perfect[1]), 0.0),
                  "exact predictions should give accuracy 1.0 and MAE 0.0.")

@@ -182,7 +182,7 @@ class OutputLastStep(LSTMBaseline):  # correct too: output[:, -1] is h_n[-1]
 @pytest.mark.parametrize("cls", [LSTMBaseline, OutputLastStep])
 def test_correct_lstms_pass(cls, capsys):
     out = verdict(checks.check_digit_lstm, cls, capsys)
-    assert out.startswith("✓ LSTMBaseline: all 13 checks passed"), out
+    assert out.startswith("✓ LSTMBaseline: all 15 checks passed"), out
 
 
 class NotBatchFirst(nn.Module):
@@ -566,3 +566,112 @@ def unfinished_metrics(pred, target):
 ])
 def test_unfinished_answers_are_not_implemented_yet(check, fn, name, capsys):
     assert_not_implemented(verdict(check, fn, capsys), name)
+
+
+# --------------------------------------------------------------------------- issue: contracts
+# Wrong answers that passed before: a mask shared by the batch (padding dropped only where every
+# set has it), a size argument ignored, inputs changed in place, metrics that are not Python
+# floats.
+
+
+class AnyOverBatchMask(DeepSets):  # masks a position only where EVERY set of the batch pads it
+    def forward(self, x):
+        check_digit_batch(x)
+        phi = self.tanh(self.fc1(self.embedding(x)))
+        return self.fc2((phi * (x != 0).any(0).unsqueeze(-1)).sum(1)).squeeze(-1)
+
+
+class FirstRowMask(DeepSets):  # the mask of the first set, for every set
+    def forward(self, x):
+        check_digit_batch(x)
+        phi = self.tanh(self.fc1(self.embedding(x)))
+        return self.fc2((phi * (x[:1] != 0).unsqueeze(-1)).sum(1)).squeeze(-1)
+
+
+class CountsPaddingOfTheBatch(DeepSets):  # removes phi(0) as often as the batch pads on average
+    def forward(self, x):
+        check_digit_batch(x)
+        phi = self.tanh(self.fc1(self.embedding(x)))
+        phi0 = self.tanh(self.fc1(self.embedding.weight[0]))
+        return self.fc2(phi.sum(1) - (x == 0).sum(1).float().mean() * phi0).squeeze(-1)
+
+
+class SortsItsInput(DeepSets):  # sorts x in place "to make the order irrelevant"
+    def forward(self, x):
+        check_digit_batch(x)
+        x.copy_(x.sort(dim=1).values)
+        phi = self.tanh(self.fc1(self.embedding(x))) * (x != 0).unsqueeze(-1)
+        return self.fc2(phi.sum(1)).squeeze(-1)
+
+
+@pytest.mark.parametrize("cls, hint", [
+    (AnyOverBatchMask, "each row needs its own mask"),
+    (FirstRowMask, "each row needs its own mask"),
+    (CountsPaddingOfTheBatch, "should not depend on the other sets of the batch"),
+    (SortsItsInput, "forward changed its input x in place"),
+])
+def test_issue_wrong_masks_get_a_hint(cls, hint, capsys):
+    assert_hint(verdict(checks.check_masked_deepsets, cls, capsys), "MaskedDeepSets", hint)
+
+
+class FixedVocabulary(DeepSets):  # nn.Embedding(11, ...) whatever input_dim says
+    def __init__(self, input_dim=11, embedding_dim=128, hidden_dim=64):
+        super().__init__(11, embedding_dim, hidden_dim)
+
+
+class FixedVocabularyLSTM(LSTMBaseline):  # nn.Embedding(11, ...) whatever input_dim says
+    def __init__(self, input_dim=11, embedding_dim=128, hidden_dim=64):
+        super().__init__(11, embedding_dim, hidden_dim)
+
+
+@pytest.mark.parametrize("check, cls, name, hint", [
+    (checks.check_digit_deepsets, FixedVocabulary, "DeepSets",
+     "(input_dim=13, embedding_dim=6, hidden_dim=3) should have 103 parameters"),
+    (checks.check_digit_deepsets, SortsItsInput, "DeepSets", "changed its input x in place"),
+    (checks.check_digit_lstm, FixedVocabularyLSTM, "LSTMBaseline", "instead of a fixed number"),
+])
+def test_issue_ignored_sizes_and_mutations_get_a_hint(check, cls, name, hint, capsys):
+    assert_hint(verdict(check, cls, capsys), name, hint)
+
+
+def sorts_idx(X, y, idx, device):  # sorted rows read faster, but the caller's idx is sorted
+    idx.sort()
+    return make_batch(X, y, idx, device)
+
+
+def zeroes_used_targets(X, y, idx, device):
+    batch = make_batch(X, y, idx, device)
+    y[idx] = 0
+    return batch
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (sorts_idx, "make_batch changed idx in place"),
+    (zeroes_used_targets, "make_batch changed y in place"),
+])
+def test_issue_make_batch_that_changes_its_inputs_gets_a_hint(fn, hint, capsys):
+    assert_hint(verdict(checks.check_make_batch, fn, capsys), "make_batch", hint)
+
+
+def zero_d_arrays(pred, target):
+    return np.mean(np.round(pred) == target, keepdims=True)[0:1].reshape(()), \
+        np.asarray(np.mean(np.abs(pred - target)))
+
+
+def float32_scalars(pred, target):
+    return (np.float32(np.mean(np.round(pred) == target)),
+            np.float32(np.mean(np.abs(pred - target))))
+
+
+def rounds_in_place(pred, target):
+    accuracy = float(np.mean(np.round(pred, out=pred) == target))
+    return accuracy, float(np.mean(np.abs(pred - target)))
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (zero_d_arrays, "return two Python floats"),
+    (float32_scalars, "return two Python floats"),
+    (rounds_in_place, "changed pred or target in place"),
+])
+def test_issue_metrics_of_the_wrong_type_get_a_hint(fn, hint, capsys):
+    assert_hint(verdict(checks.check_accuracy_and_mae, fn, capsys), "accuracy_and_mae", hint)
