@@ -1,6 +1,6 @@
 """The authoring tools' command line: ``python -m labcode.authoring strip [--check]``,
-``execute``, ``bench``, ``robustness`` (behind ``make student``, ``outputs``, ``bench``,
-``robustness``)."""
+``execute``, ``bench``, ``robustness``, ``nbgrader-metadata [--check]``, ``grade`` (behind
+``make student``, ``outputs``, ``bench``, ``robustness``, ``grade``)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,42 @@ def _strip(args: argparse.Namespace) -> int:
         changed = not path.exists() or path.read_text(encoding="utf-8") != text
         path.write_text(text, encoding="utf-8")
         print(f"{'wrote' if changed else 'unchanged'}: {path}")
+    return 0
+
+
+def _metadata(args: argparse.Namespace) -> int:
+    from labcode.authoring.grading import GradingError, metadata_texts
+    from labcode.authoring.strip import StripError
+
+    try:
+        texts = metadata_texts(Path(args.src), args.notebooks or None)
+    except (GradingError, StripError) as err:
+        print(f"nbgrader-metadata: nothing written.\n{err}", file=sys.stderr)
+        return 2
+    stale = [p for p, text in texts.items() if p.read_text(encoding="utf-8") != text]
+    if args.check:
+        for p in stale:
+            print(f"stale nbgrader metadata: {p} (run `python -m labcode.authoring "
+                  "nbgrader-metadata`)")
+        if not stale:
+            print(f"nbgrader-metadata --check: {len(texts)} solution notebooks up to date")
+        return 1 if stale else 0
+    for path in stale:  # metadata only: sources, outputs and everything else are untouched
+        path.write_text(texts[path], encoding="utf-8")
+        print(f"wrote: {path}")
+    print(f"nbgrader-metadata: {len(stale)} written, {len(texts) - len(stale)} unchanged")
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from labcode.authoring.grading import GradingError, grade
+
+    try:
+        grade(Path(args.submissions), Path(args.src), Path(args.course), args.cell_timeout,
+              args.notebook_timeout)
+    except GradingError as err:
+        print(f"grade: {err}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -90,6 +126,24 @@ def main(argv: list[str] | None = None) -> int:
     robustness.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4],
                             metavar="SEED", help="seeds (default: 0 1 2 3 4)")
     robustness.set_defaults(func=_robustness)
+    metadata = sub.add_parser("nbgrader-metadata",
+                              help="write nbgrader's cell metadata into the solution notebooks")
+    metadata.add_argument("notebooks", nargs="*", help="solution notebook names (default: all)")
+    metadata.add_argument("--check", action="store_true",
+                          help="write nothing; exit 1 if a notebook's metadata is stale")
+    metadata.add_argument("--src", default="solutions")
+    metadata.set_defaults(func=_metadata)
+    grade = sub.add_parser("grade", help="autograde SUBMISSIONS/<student>/<NN_slug>.ipynb with "
+                                         "nbgrader: grades.csv and feedback/ in SUBMISSIONS")
+    grade.add_argument("submissions", help="folder of one subfolder per student")
+    grade.add_argument("--src", default="solutions")
+    grade.add_argument("--course", default="_build/grading",
+                       help="nbgrader course folder, rebuilt (default: _build/grading)")
+    grade.add_argument("--cell-timeout", type=int, default=120,
+                       help="seconds a cell may run before it is interrupted (default: 120)")
+    grade.add_argument("--notebook-timeout", type=int, default=600,
+                       help="seconds a whole notebook may take; then it scores 0 (default: 600)")
+    grade.set_defaults(func=_grade)
     args = parser.parse_args(argv)
     return args.func(args)
 
