@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import ast
 import linecache
+import random
 from pathlib import Path
 
 import matplotlib
 import nbformat
+import numpy as np
 import pytest
 import torch
 
@@ -30,6 +32,47 @@ SOLUTIONS = ROOT / "solutions"
 NOTEBOOKS = ROOT / "notebooks"
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+# --------------------------------------------------------------------------- random state
+# The suite runs in random order (pytest-randomly, `make unit`), one shuffle per run, its seed
+# printed so that a failure can be replayed with -p randomly --randomly-seed=N. A test must
+# then never depend on what ran before it on its worker: each starts from the same random
+# state, and no test module draws anything while it is collected.
+
+
+@pytest.fixture(autouse=True)
+def _same_random_state_for_every_test():
+    """Seed Python's, NumPy's and torch's global generators before every test."""
+    random.seed(0)
+    np.random.seed(0)
+    torch.manual_seed(0)
+    yield
+
+
+def _random_state() -> tuple:
+    numpy_state = np.random.get_state()
+    return (random.getstate(), numpy_state[1].tobytes(), numpy_state[2],
+            torch.random.get_rng_state().numpy().tobytes())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    """Fail the collection of a test module that draws random numbers at import.
+
+    Such a module (a model built in a ``parametrize`` list, a tensor drawn at module level)
+    gets values that depend on which modules its worker imported first.
+    """
+    if not isinstance(collector, pytest.Module):
+        return (yield)
+    before = _random_state()
+    report = yield
+    if report.passed and _random_state() != before:
+        report.outcome = "failed"
+        report.longrepr = (f"{collector.nodeid} draws random numbers while it is collected "
+                           "(a model or a random tensor built at module level or in a "
+                           "parametrize list): build it inside the test or a fixture.")
+    return report
 
 
 @pytest.fixture

@@ -164,18 +164,21 @@ class Returns(nn.Module):
         return self.out(x)
 
 
-@pytest.mark.parametrize("model, error, match", [
-    (lambda x: x.sum(1), TypeError, "must be a torch.nn.Module, got function"),
-    (DeepSets, TypeError, "must be a torch.nn.Module, got type"),  # the class, not a model
-    (nn.Identity(), ValueError, "no parameters to train"),
-    (nn.Linear(4, 1), ValueError, "could not be applied to a LongTensor batch of digits"),
-    (Returns(lambda x: x.float().sum(1, keepdim=True)), ValueError,
+# Each model is built by the test (a factory here): a parametrize list is evaluated at
+# collection time, where building nn.Linear would draw from the global generator.
+@pytest.mark.parametrize("make_model, error, match", [
+    (lambda: lambda x: x.sum(1), TypeError, "must be a torch.nn.Module, got function"),
+    (lambda: DeepSets, TypeError, "must be a torch.nn.Module, got type"),  # the class itself
+    (nn.Identity, ValueError, "no parameters to train"),
+    (lambda: nn.Linear(4, 1), ValueError, "could not be applied to a LongTensor batch of digits"),
+    (lambda: Returns(lambda x: x.float().sum(1, keepdim=True)), ValueError,
      r"returned shape \(64, 1\) for a batch whose targets have shape \(64,\)"),
-    (Returns(lambda x: x.sum(1)), TypeError, "must return a float tensor of predictions"),
-    (Returns(lambda x: None), TypeError, "must return a float tensor of predictions"),
-])
-def test_what_the_model_is_and_returns_is_checked(small_data, model, error, match):
+    (lambda: Returns(lambda x: x.sum(1)), TypeError, "must return a float tensor of predictions"),
+    (lambda: Returns(lambda x: None), TypeError, "must return a float tensor of predictions"),
+], ids=["function", "class", "Identity", "Linear", "column", "long", "None"])
+def test_what_the_model_is_and_returns_is_checked(small_data, make_model, error, match):
     X, y = small_data
+    model = make_model()
     with pytest.raises(error, match=match):
         train(model, X, y, epochs=1, progress=False)
 
