@@ -60,10 +60,12 @@ def check_make_data(make_data: Callable[..., object]) -> None:
                  "choose the nonzero objects at random for every instance, each position "
                  "equally likely; nonzeros per position in your data: "
                  f"{per_position.tolist()}.")
-        patterns = {tuple(row) for row in (x[zero] != 0).int().tolist()}
-        c.expect(len(patterns) > 50,
-                 "draw a new random subset for every instance; yours repeat the same few "
-                 f"patterns ({len(patterns)} different ones among {int(zero.sum())} instances).")
+        for cls in (zero, ~zero):
+            patterns = {tuple(row) for row in (x[cls] != 0).int().tolist()}
+            c.expect(len(patterns) > 50,
+                     "draw a new random subset for every instance; yours repeat the same few "
+                     f"patterns ({len(patterns)} different ones among {int(cls.sum())} "
+                     f"instances of class {int(labels[cls][0])}).")
         X2, _ = make_data(n)
         c.expect(not torch.equal(X, X2), "two calls should give two different random draws.")
         c.expect(_same_after_seed(lambda: make_data(100)[0]),
@@ -109,8 +111,12 @@ def check_deepset(DeepSet: type) -> None:
                  f"keep both networks small (about 5 hidden units a layer); yours has "
                  f"{n_params} parameters.")
         x = torch.rand(64, 10, 1) * (torch.rand(64, 10, 1) < 0.4)
+        x_before = x.clone()
         with torch.no_grad():
             out = model(x)
+            c.expect(torch.equal(x, x_before),
+                     "forward changed its input x in place: never assign into x (x[...] = ..., "
+                     "x.mul_(...)); build new tensors from it instead.")
             shape = tuple(out.shape) if isinstance(out, torch.Tensor) else None
             c.expect(shape == (64, 1) and out.dtype == torch.float32,
                      "model(X) with X of shape (N, 10, 1) should return a float32 tensor of "
@@ -172,6 +178,31 @@ def _layers(x: object, widths: int, n_hidden: int, act: Callable[[object], objec
         x = act(a * fan_in * x + a)
         fan_in = widths
     return a * fan_in * x + a
+
+
+def _check_hidden_dim_used(c: _Checker, DeepSet: type) -> None:
+    """DeepSet(hidden_dim=3) has the parameter counts of hidden layers 3 wide (phi and rho)."""
+    import inspect
+
+    h = 3
+    sizes = {"hidden_dim": h}
+    try:
+        if "rho_hidden_dim" in inspect.signature(DeepSet).parameters:
+            sizes["rho_hidden_dim"] = h  # labcode's DeepSet sizes rho on its own
+    except (TypeError, ValueError):  # no signature to read: build with hidden_dim only
+        pass
+    try:
+        model = _construct(DeepSet, **sizes)
+    except TypeError as error:
+        raise _Fail("keep the signature DeepSet(hidden_dim=5): DeepSet(hidden_dim=3) raised "
+                    f"TypeError: {error}") from None
+    n_phi = sum(p.numel() for p in model.phi.parameters())  # type: ignore[attr-defined]
+    n_rho = sum(p.numel() for p in model.rho.parameters())  # type: ignore[attr-defined]
+    want_phi, want_rho = (1 * h + h) + (h * h + h) + (h + 1), (1 * h + h) + (h + 1)
+    c.expect((n_phi, n_rho) == (want_phi, want_rho),
+             f"DeepSet(hidden_dim={h}) should have {want_phi} parameters in phi and {want_rho} "
+             f"in rho; yours has {n_phi} and {n_rho}: use hidden_dim for the width of every "
+             "hidden layer (nn.Linear(1, hidden_dim), ...) instead of a fixed 5.")
 
 
 def _check_deepset_layers(c: _Checker, DeepSet: type) -> None:
@@ -245,6 +276,7 @@ def _check_deepset_layers(c: _Checker, DeepSet: type) -> None:
                  if found == "sigmoid" and torch.allclose(model(X), torch.sigmoid(once),
                                                           atol=1e-6)
                  else "forward should return rho(phi(x).sum(dim=1)), nothing more.")
+    _check_hidden_dim_used(c, DeepSet)
 
 
 def check_train(train: Callable[..., object]) -> None:
@@ -365,6 +397,27 @@ def check_train(train: Callable[..., object]) -> None:
         c.expect(len(moves) > 0 and bool(((moves - 0.01).abs() < 1e-3).all()),
                  "the first optimiser step did not move the parameters the way Adam does "
                  "(by lr each): use torch.optim.Adam(model.parameters(), lr=lr).")
+        model = mlp(hidden_dims=(8,))
+        snapshots: list[list[torch.Tensor]] = []
+        handle = model.register_forward_pre_hook(
+            lambda m, args: snapshots.append([p.detach().clone() for p in m.parameters()]))
+        try:
+            call(model, steps=3, lr=0.01)
+        finally:
+            handle.remove()
+        final = [p.detach().clone() for p in model.parameters()]
+        previous = next((snap for snap in reversed(snapshots)
+                         if any(not torch.equal(a, b) for a, b in zip(snap, final, strict=True))),
+                        None)
+        if previous is not None:  # the last step's moves: Adam's running averages vary them
+            moves = torch.cat([(a - b).abs().flatten() for a, b in zip(final, previous,
+                                                                        strict=True)])
+            moves = moves[moves > 1e-6]
+            by_lr = float(((moves - 0.01).abs() < 1e-4).float().mean()) if len(moves) else 0.0
+            c.expect(by_lr < 0.9,
+                     "after the first step, every parameter still moved by exactly lr, as if "
+                     "Adam started afresh at every step: create the optimiser ONCE, before "
+                     "the loop, so that it keeps its running averages from step to step.")
         first, last = float(np.mean(history[:40])), float(np.mean(history[-40:]))
         c.expect(last < first - 0.02,
                  f"the loss should go down within {steps} steps of Adam (lr=1e-3): mean "
@@ -380,12 +433,24 @@ def check_count_params(count_params: Callable[..., object]) -> None:
     """Self-check for Lab 03's ``count_params``: each parameter once (shared too), no buffers."""
     import numbers
 
+    import torch
     from torch import nn
 
     def body(c: _Checker) -> None:
-        n = count_params(nn.Linear(3, 4))
+        layer = nn.Linear(3, 4)
+        before = [(p.detach().clone(), p.requires_grad) for p in layer.parameters()]
+        n = count_params(layer)
         c.expect(isinstance(n, numbers.Integral),
                  f"return a plain Python int, not {type(n).__name__} (use int(...) if needed).")
+        c.expect(isinstance(n, int) and not isinstance(n, bool),
+                 f"return a plain Python int, not {type(n).__name__} (NumPy's sums give NumPy "
+                 "integers): wrap it in int(...), or sum with Python's sum().")
+        after = list(layer.parameters())
+        c.expect(len(after) == len(before) and all(
+                     torch.equal(p, q) and p.requires_grad == g
+                     for p, (q, g) in zip(after, before, strict=True)),
+                 "count_params changed the model (its parameters or their requires_grad): "
+                 "only read model.parameters().")
         c.expect(n == 16, f"nn.Linear(3, 4) has 3 x 4 weights + 4 biases = 16 parameters; "
                           f"got {n}.")
         net = nn.Sequential(nn.Linear(10, 5), nn.Tanh(), nn.Linear(5, 1))

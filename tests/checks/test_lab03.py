@@ -188,7 +188,7 @@ class Float64Output(DeepSet):
 @pytest.mark.parametrize("cls", [DeepSet, LibraryDeepSet], ids=["solution", "labcode"])
 def test_correct_deepset_passes(cls, capsys):
     out = verdict(checks.check_deepset, cls, capsys)
-    assert out.startswith("✓ DeepSet: all 16 checks passed"), out
+    assert out.startswith("✓ DeepSet: all 18 checks passed"), out
 
 
 @pytest.mark.parametrize("cls, hint", [
@@ -473,7 +473,7 @@ class FunctionalDeepSet(nn.Module):
 @pytest.mark.parametrize("cls", [ModuleListDeepSet, FunctionalDeepSet])
 def test_issue14_deepset_in_other_styles_passes(cls, capsys):
     out = verdict(checks.check_deepset, cls, capsys)
-    assert out.startswith("✓ DeepSet: all 16 checks passed"), out
+    assert out.startswith("✓ DeepSet: all 18 checks passed"), out
 
 
 def manual_train(model, steps=4000, batch_size=200, lr=1e-3, progress=True,
@@ -592,3 +592,86 @@ def unfinished_count(model):
 ])
 def test_unfinished_answers_are_not_implemented_yet(check, fn, name, capsys):
     assert_not_implemented(verdict(check, fn, capsys), name)
+
+
+# --------------------------------------------------------------------------- issue: contracts
+# Wrong answers that passed before: hidden_dim ignored (always 5), the input changed in place,
+# few subsets for class 1, a new Adam at every step, NumPy integers, a model changed by counting.
+
+
+class FixedWidth(DeepSet):  # hidden_dim accepted, then ignored: always 5
+    def __init__(self, hidden_dim=5):
+        super().__init__(5)
+
+
+class FixedRhoWidth(DeepSet):  # phi follows hidden_dim, rho is always 5 wide
+    def __init__(self, hidden_dim=5):
+        super().__init__(hidden_dim)
+        self.rho = sequential(nn.Linear(1, 5), nn.Tanh(), nn.Linear(5, 1), nn.Sigmoid())
+
+
+class ScalesItsInput(DeepSet):  # x *= 3 "so that 1/3 becomes 1": the caller's X changes
+    def forward(self, x):
+        x.mul_(3)
+        return super().forward(x / 3)
+
+
+@pytest.mark.parametrize("cls, hint", [
+    (FixedWidth, "instead of a fixed 5"),
+    (FixedRhoWidth, "22 parameters in phi and 10 in rho; yours has 22 and 16"),
+    (ScalesItsInput, "forward changed its input x in place"),
+])
+def test_issue_deepset_sizes_and_mutation_get_a_hint(cls, hint, capsys):
+    assert_hint(verdict(checks.check_deepset, cls, capsys), "DeepSet", hint)
+
+
+def rotated_fifths(N):  # class 1: a run of 5 consecutive objects, rotated: 10 subsets only
+    X, y = make_data(N)
+    ones = y[:, 0] == 1
+    shifts = torch.randint(10, (int(ones.sum()),))
+    run = (torch.arange(10) < 5).float() / 5
+    X[ones] = torch.stack([run.roll(int(k)) for k in shifts]).unsqueeze(-1)
+    return X, y
+
+
+def test_issue_make_data_with_few_class1_subsets_gets_a_hint(capsys):
+    assert_hint(verdict(checks.check_make_data, rotated_fifths, capsys), "make_data",
+                "instances of class 1")
+
+
+def new_adam_every_step(model, steps=4000, batch_size=200, lr=1e-3, progress=True):
+    history = []
+    for _ in range(steps):
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)  # forgets its averages
+        X, y = make_data(batch_size)
+        loss = nn.BCELoss()(model(X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    return model, history
+
+
+def test_issue_train_with_a_new_adam_every_step_gets_a_hint(capsys):
+    assert_hint(verdict(checks.check_train, new_adam_every_step, capsys), "train",
+                "create the optimiser ONCE")
+
+
+def numpy_integer(m):
+    return np.sum([p.numel() for p in m.parameters()])
+
+
+def freezes_while_counting(m):
+    n = 0
+    for p in m.parameters():
+        p.requires_grad_(False)
+        n += p.numel()
+    return n
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (numpy_integer, "return a plain Python int, not int64"),
+    (freezes_while_counting, "count_params changed the model"),
+])
+def test_issue_count_params_type_and_mutation_get_a_hint(fn, hint, capsys):
+    assert_hint(verdict(checks.check_count_params, fn, capsys), "count_params", hint)
