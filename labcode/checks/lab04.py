@@ -109,13 +109,34 @@ def check_invariance_deviation(invariance_deviation: Callable[..., object]) -> N
         return out
 
     def call(f: Callable[..., object], Y: torch.Tensor, n_perms: int) -> float:
-        out = invariance_deviation(f, Y.clone(), n_perms)
+        given = Y.clone()
+        out = invariance_deviation(f, given, n_perms)
+        if not torch.equal(given, Y):
+            raise _Fail("invariance_deviation changed X, the caller's tensor: build each "
+                        "reordering as a new tensor (X[i, order], X.gather(...)) and never "
+                        "assign into X (X[:] = ..., X.copy_(...)); the notebook uses X again.")
         if isinstance(out, torch.Tensor):
             raise _Fail("return a Python float (use float(...) or .item()), not a tensor; got "
                         f"a tensor of shape {tuple(out.shape)}.")
         if not isinstance(out, numbers.Real):
             raise _Fail(f"return one number, the largest change; got {type(out).__name__}.")
+        if not isinstance(out, (float, int)) or isinstance(out, bool):
+            raise _Fail(f"return a Python float (use float(...) or .item()), not a NumPy "
+                        f"{type(out).__name__}.")
         return float(out)
+
+    def orders_seen(n_perms: int) -> list[tuple[int, ...]]:
+        """The orders of the reordered sets f was given, in the order f saw them."""
+        calls: list[torch.Tensor] = []
+
+        def recorder(Y: torch.Tensor) -> torch.Tensor:
+            calls.append(Y.detach().clone())
+            return Y.sum(dim=1)
+
+        call(recorder, X, n_perms)
+        rows = torch.cat(calls)
+        moved = rows[~(rows == X[rows[:, 0, 1].long()]).all(dim=(1, 2))]
+        return [tuple(o) for o in moved[:, :, 0].long().tolist()]
 
     def body(c: _Checker) -> None:
         summed = call(lambda Y: Y.sum(dim=1), X, 5)
@@ -144,6 +165,26 @@ def check_invariance_deviation(invariance_deviation: Callable[..., object]) -> N
         hint = next((h for v, h in hints.items() if abs(worst - v) < 1e-6),
                     f"f changes by exactly 3 when set 2 is reordered; you report {worst:.3g}.")
         c.expect(abs(worst - 3.0) < 1e-6, hint)
+        once = call(sensitive, X, 1)
+        c.expect(abs(once - 3.0) < 1e-6,
+                 f"with n_perms=1 you report {once:.3g}, but one reordering of set 2 changes f "
+                 "by 3: reorder exactly n_perms times, for _ in range(n_perms).")
+        outputs: list[float] = []
+
+        def escalating(Y: torch.Tensor) -> torch.Tensor:
+            """0 for a set in its own order; 10 + (the number of calls so far) for a set
+            reordered: the deviation is the largest output f ever gave."""
+            moved = ~(X[Y[:, 0, 1].long()] == Y).all(dim=(1, 2))
+            out = (moved * (10.0 + len(outputs))).unsqueeze(1)
+            outputs.append(float(out.max()))
+            return out
+
+        climbed = call(escalating, X, 5)
+        c.expect(abs(climbed - max(outputs)) < 1e-6,
+                 "compare every reordering with f(X), the output for the ORIGINAL order "
+                 "(computed once, before the loop), not with the previous reordering: the "
+                 "deviation is the largest |f(X reordered) - f(X)|; you report "
+                 f"{climbed:.3g} where it is {max(outputs):.3g}.")
         calls: list[torch.Tensor] = []
 
         def recorder(Y: torch.Tensor) -> torch.Tensor:
@@ -179,6 +220,41 @@ def check_invariance_deviation(invariance_deviation: Callable[..., object]) -> N
                  "after the same torch.manual_seed the result changed: draw the orders with "
                  "torch (torch.randperm, or torch.rand(...).argsort), not NumPy, so that "
                  "seed_everything makes it reproducible.")
+        # 50 reorderings of 4 sets of 8: 200 (almost surely) different orders, each element
+        # about 25 times in each place
+        orders = orders_seen(50)
+        shifts = {tuple(np.roll(np.arange(n), k)) for k in range(n)}
+        c.expect(not set(orders) <= shifts,
+                 "your reorderings are cyclic shifts (like torch.roll): a random permutation "
+                 "can put the elements in any order, not only rotate them. Draw a random order "
+                 "per set, torch.rand(batch, n).argsort(dim=1) or torch.randperm(n).")
+        where = np.stack([(np.array(orders) == k).sum(axis=0) for k in range(n)])
+        c.expect(len(set(orders)) >= 150 and where.min() >= 5 and where.max() <= 50,
+                 f"the orders are not uniformly random permutations: 50 reorderings of 4 sets "
+                 f"gave {len(set(orders))} different orders (about 200 expected), and an "
+                 f"element took one place between {where.min()} and {where.max()} times (about "
+                 "25 expected). Draw each order with torch.randperm(n) or "
+                 "torch.rand(batch, n).argsort(dim=1).")
+        fixed = ("don't seed inside invariance_deviation (no torch.manual_seed, no seeded "
+                 "torch.Generator there): draw from torch's global generator, which the notebook "
+                 "seeds once with seed_everything.")
+        torch.manual_seed(1)
+        from_1 = orders_seen(3)
+        torch.manual_seed(2)
+        c.expect(orders_seen(3) != from_1,
+                 "after torch.manual_seed(1) and after torch.manual_seed(2) you drew the same "
+                 "orders: " + fixed)
+        torch.manual_seed(3)
+        c.expect(orders_seen(3) != orders_seen(3),
+                 "two calls in a row drew the same orders: " + fixed)
+        torch.manual_seed(1)
+        orders_seen(3)
+        after_1 = torch.rand(4)
+        torch.manual_seed(2)
+        orders_seen(3)
+        c.expect(not torch.equal(torch.rand(4), after_1),
+                 "invariance_deviation reset torch's global random state (a torch.manual_seed "
+                 "inside it): every later draw of the notebook would repeat. " + fixed)
 
     state = np.random.get_state()
     try:

@@ -239,7 +239,7 @@ def forgets_f_of_x(f, X, n_perms=100):
                          ids=["solution", "per_set_randperm", "one_big_batch"])
 def test_correct_invariance_deviation_passes(fn, capsys):
     out = verdict(checks.check_invariance_deviation, fn, capsys)
-    assert out.startswith("✓ invariance_deviation: all 6 checks passed"), out
+    assert out.startswith("✓ invariance_deviation: all 13 checks passed"), out
 
 
 def test_labcode_invariance_deviation_passes(capsys):
@@ -283,3 +283,102 @@ def test_check_invariance_deviation_leaves_the_random_states_alone(capsys):
     checks.check_invariance_deviation(numpy_orders)
     assert torch.equal(torch.rand(2), expected[0])
     assert np.array_equal(np.random.rand(2), expected[1])
+
+
+# --------------------------------------------------------------------------- issue: contracts
+# Wrong answers that passed before: one reordering too few, each order compared with the
+# previous one, the caller's X shuffled in place, cyclic shifts, a seed inside the function,
+# NumPy scalars.
+
+
+def _reorder(X):
+    """Every set of X in its own random order (torch's global generator)."""
+    order = torch.rand(X.shape[:2]).argsort(dim=1)
+    return X.gather(1, order.unsqueeze(-1).expand_as(X))
+
+
+def one_too_few(f, X, n_perms=100):
+    base, worst = f(X), 0.0
+    for _ in range(n_perms - 1):
+        worst = max(worst, (f(_reorder(X)) - base).abs().max().item())
+    return worst
+
+
+def compares_with_the_previous_order(f, X, n_perms=100):
+    previous, worst = f(X), 0.0
+    for _ in range(n_perms):
+        out = f(_reorder(X))
+        worst = max(worst, (out - previous).abs().max().item())
+        previous = out
+    return worst
+
+
+def shuffles_x_in_place(f, X, n_perms=100):
+    base, worst = f(X), 0.0
+    for _ in range(n_perms):
+        X.copy_(_reorder(X))
+        worst = max(worst, (f(X) - base).abs().max().item())
+    return worst
+
+
+def cyclic_shifts(f, X, n_perms=100):
+    base, worst = f(X), 0.0
+    n = X.shape[1]
+    for _ in range(n_perms):
+        shifts = torch.randint(1, n, (len(X),))
+        Y = torch.stack([s.roll(int(k), dims=0) for s, k in zip(X, shifts, strict=True)])
+        worst = max(worst, (f(Y) - base).abs().max().item())
+    return worst
+
+
+def seeds_inside(f, X, n_perms=100):
+    torch.manual_seed(0)  # "reproducible": the same orders at every call
+    return invariance_deviation(f, X, n_perms)
+
+
+def seeded_generator(f, X, n_perms=100):
+    g = torch.Generator().manual_seed(0)
+    base, worst = f(X), 0.0
+    for _ in range(n_perms):
+        order = torch.rand(X.shape[:2], generator=g).argsort(dim=1)
+        worst = max(worst, (f(X.gather(1, order.unsqueeze(-1).expand_as(X))) - base)
+                    .abs().max().item())
+    return worst
+
+
+def reseeds_at_the_end(f, X, n_perms=100):
+    worst = invariance_deviation(f, X, n_perms)
+    torch.manual_seed(0)  # "leave a reproducible state behind"
+    return worst
+
+
+def float32_scalar(f, X, n_perms=100):
+    return np.float32(invariance_deviation(f, X, n_perms))
+
+
+def zero_d_array(f, X, n_perms=100):
+    return np.array(invariance_deviation(f, X, n_perms))
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (one_too_few, "reorder exactly n_perms times"),
+    (compares_with_the_previous_order, "not with the previous reordering"),
+    (shuffles_x_in_place, "invariance_deviation changed X, the caller's tensor"),
+    (cyclic_shifts, "your reorderings are cyclic shifts"),
+    (seeds_inside, "after torch.manual_seed(1) and after torch.manual_seed(2) you drew the same"),
+    (seeded_generator, "you drew the same orders"),
+    (reseeds_at_the_end, "reset torch's global random state"),
+    (float32_scalar, "return a Python float (use float(...) or .item()), not a NumPy float32"),
+    (zero_d_array, "return one number, the largest change; got ndarray"),
+])
+def test_issue_wrong_invariance_deviation_gets_a_hint(fn, hint, capsys):
+    assert_hint(verdict(checks.check_invariance_deviation, fn, capsys), "invariance_deviation",
+                hint)
+
+
+def test_check_invariance_deviation_restores_the_state_a_wrong_answer_seeds(capsys):
+    torch.manual_seed(3)
+    expected = torch.rand(2)
+    torch.manual_seed(3)
+    checks.check_invariance_deviation(reseeds_at_the_end)
+    assert torch.equal(torch.rand(2), expected)
