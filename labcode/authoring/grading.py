@@ -28,6 +28,7 @@ exercise and student) and ``dir/feedback/<student>/<NN_slug>.html``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import functools
@@ -39,7 +40,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -413,6 +414,22 @@ def _nbgrader(args: list[str], cwd: Path, timeout: float | None = None,
     return proc.returncode, out
 
 
+@contextlib.contextmanager
+def _api(course: Path) -> Iterator[object]:
+    """nbgrader's Python API on ``course`` (its nbgrader_config.py), in this process."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    saved = os.environ.get("PATH", "")
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), saved])  # alembic
+    try:
+        yield NbGraderAPI(CourseDirectory(config=config), config=config)
+    finally:
+        os.environ["PATH"] = saved
+
+
 def submissions_in(folder: Path, labs: set[str]) -> list[tuple[str, str, Path]]:
     """``(student, lab, path)`` of every ``folder/<student>/<lab>.ipynb`` of a known lab."""
     found = []
@@ -438,9 +455,12 @@ def build_course(course: Path, src_dir: Path, labs: list[str], cell_timeout: int
         source = grading_source(nb, f"{lab}.ipynb", repository, references)
         (course / "source" / lab).mkdir(parents=True)
         (course / "source" / lab / f"{lab}.ipynb").write_text(to_text(source), encoding="utf-8")
-        code, log = _nbgrader(["generate_assignment", lab, "--force"], course)
-        if code != 0:
-            raise GradingError(f"nbgrader generate_assignment {lab} failed:\n{log}")
+    with _api(course) as api:
+        for lab in labs:
+            result = api.generate_assignment(lab, force=True, create=True)
+            if not result["success"]:
+                raise GradingError(f"nbgrader generate_assignment {lab} failed:\n"
+                                   f"{result.get('error') or ''}\n{result.get('log') or ''}")
 
 
 def _rows(course: Path, outcome: Outcome, release: nbformat.NotebookNode) -> list[dict]:
@@ -482,7 +502,8 @@ def _rows(course: Path, outcome: Outcome, release: nbformat.NotebookNode) -> lis
 def _feedback(course: Path, lab: str, outcomes: list[Outcome], folder: Path) -> None:
     """nbgrader's HTML feedback of a lab's graded submissions, with the grading notes on top,
     as ``folder/<student>/<lab>.html``."""
-    code, out = _nbgrader(["generate_feedback", lab, "--force"], course, timeout=600)
+    with _api(course) as api:
+        api.generate_feedback(lab, force=True)  # failures show as missing pages, below
     for outcome in outcomes:
         page = course / "feedback" / outcome.student / lab / f"{lab}.html"
         if not outcome.graded:

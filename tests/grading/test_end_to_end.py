@@ -1,0 +1,165 @@
+"""``make grade`` end to end, with nbgrader, on Lab 01 (the fastest lab): five submissions.
+
+- ``correct``: the student notebook with the reference answers put in: full points;
+- ``unsolved``: the student notebook as generated: 0;
+- ``wrong``: Exercise 1.1 pads on the right (a mutant of tests/checks/test_lab01.py): loses
+  exactly that exercise;
+- ``spoofed``: Exercise 1.1 unsolved and its check cell replaced by a print of the passing
+  verdict, Exercise 1.2's check cell deleted: the original check cells run, 0 for 1.1, 1.2 still
+  scores, and both changes are reported (CSV note, feedback page);
+- ``loop``: Exercise 1.1 never returns: killed at the notebook time limit and graded 0, while
+  the submissions after it are still graded.
+
+Also: nbgrader's generated release of every lab is the student notebook of ``make student``,
+cell for cell. Run by ``make grading`` (part of ``make test``), serially: about a minute on two
+free cores.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+
+import nbformat
+import pytest
+
+from labcode.authoring.grading import HIDDEN_BEGIN, build_course, grade, grading_plan
+from labcode.authoring.strip import repository_of, strip_file
+from tests.conftest import ROOT, SOLUTIONS
+from tests.notebooks.test_student_experience import fill_stubs, regions
+
+LAB = "01_data_generation"
+#: Seconds a submission may take; the others take a fraction of it (override on a slow machine).
+NOTEBOOK_TIMEOUT = int(os.environ.get("LABCODE_GRADING_TEST_TIMEOUT", "60"))
+SPOOF = 'print("✓ create_train_dataset: all 12 checks passed.")'
+RIGHT_PADDED = '''
+_reference = create_train_dataset
+
+
+def create_train_dataset(*args, **kwargs):  # a wrong answer: padded on the right
+    X, y = _reference(*args, **kwargs)
+    return np.array([np.roll(r, -(r == 0).sum()) for r in X]), y
+'''
+LOOP = '''
+
+def create_train_dataset(*args, **kwargs):  # never returns
+    while True:
+        pass
+'''
+
+
+def student(lab: str = LAB) -> nbformat.NotebookNode:
+    """The student notebook as ``make student`` writes it now."""
+    text = strip_file(SOLUTIONS / f"{lab}.ipynb", repository_of(ROOT / "_config.yml"),
+                      ROOT / "book" / "references.bib")
+    return nbformat.reads(text, as_version=4)
+
+
+def cell_ids() -> dict[str, str]:
+    """grade_id -> cell id, from the solution notebook."""
+    nb = nbformat.read(SOLUTIONS / f"{LAB}.ipynb", as_version=4)
+    return {m["grade_id"]: cell_id for cell_id, m in grading_plan(nb, LAB).items()}
+
+
+def solved() -> nbformat.NotebookNode:
+    nb = student()
+    solution = {c.id: c for c in nbformat.read(SOLUTIONS / f"{LAB}.ipynb", as_version=4).cells}
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.id in solution:
+            cell.source = fill_stubs(cell.source, regions(solution[cell.id].source), cell.id)
+    return nb
+
+
+def cell(nb: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
+    return next(c for c in nb.cells if c.get("id") == cell_ids()[grade_id])
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Grade the five submissions once; (submissions folder, CSV rows, seconds)."""
+    folder = tmp_path_factory.mktemp("submissions")
+    subs = {"correct": solved(), "unsolved": student(), "wrong": solved(), "spoofed": solved(),
+            "loop": solved()}
+    cell(subs["wrong"], "ex-train-set").source += RIGHT_PADDED
+    cell(subs["loop"], "ex-train-set").source += LOOP
+    spoofed = subs["spoofed"]
+    cell(spoofed, "ex-train-set").source = cell(student(), "ex-train-set").source
+    cell(spoofed, "ex-train-set-check").source = SPOOF
+    spoofed.cells.remove(cell(spoofed, "ex-test-set-check"))
+    for name, nb in subs.items():
+        (folder / name).mkdir()
+        nbformat.write(nb, folder / name / f"{LAB}.ipynb")
+    start = time.monotonic()
+    path = grade(folder, SOLUTIONS, tmp_path_factory.mktemp("course") / "grading",
+                 cell_timeout=2 * NOTEBOOK_TIMEOUT, notebook_timeout=NOTEBOOK_TIMEOUT)
+    with path.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return folder, rows, time.monotonic() - start
+
+
+def scores(rows: list[dict], student: str) -> dict[str, str]:
+    return {r["exercise"]: r["points"] for r in rows if r["student"] == student}
+
+
+def test_the_csv_has_one_row_per_student_and_exercise(graded):
+    _, rows, _ = graded
+    assert list(rows[0]) == ["student", "lab", "exercise", "points", "max_points", "note"]
+    assert len(rows) == 5 * 4 and {r["lab"] for r in rows} == {LAB}
+    assert all(r["max_points"] == "1" for r in rows)
+
+
+@pytest.mark.parametrize(("student", "expected"), [
+    ("correct", {"ex-train-set": "1", "ex-test-set": "1"}),
+    ("unsolved", {"ex-train-set": "0", "ex-test-set": "0"}),
+    ("wrong", {"ex-train-set": "0", "ex-test-set": "1"}),
+    ("spoofed", {"ex-train-set": "0", "ex-test-set": "1"}),
+    ("loop", {"ex-train-set": "0", "ex-test-set": "0"}),
+])
+def test_points(graded, student, expected):
+    _, rows, _ = graded
+    # the written answers are graded by hand: left blank
+    assert scores(rows, student) == {**expected, "ex-why-zero": "", "ex-left-right": ""}
+
+
+def notes(rows: list[dict], student: str) -> str:
+    return next(r["note"] for r in rows if r["student"] == student)
+
+
+def test_tampering_is_reported(graded):
+    folder, rows, _ = graded
+    expected = ["ex-train-set-check: test cell modified, the original was run instead",
+                "ex-test-set-check: test cell missing, put back from the release"]
+    assert notes(rows, "spoofed") == "; ".join(expected)
+    page = (folder / "feedback" / "spoofed" / f"{LAB}.html").read_text(encoding="utf-8")
+    assert all(e in page for e in expected)
+    assert all(notes(rows, s) == "" for s in ("correct", "unsolved", "wrong"))
+
+
+def test_a_notebook_that_never_finishes_scores_0_and_the_others_are_graded(graded):
+    _, rows, seconds = graded
+    assert notes(rows, "loop") == f"not finished in {NOTEBOOK_TIMEOUT} s: graded 0"
+    assert seconds < 3 * NOTEBOOK_TIMEOUT + 120  # the loop cost its time limit, no more
+
+
+def test_feedback_for_every_graded_submission(graded):
+    folder, _, _ = graded
+    pages = sorted(p.parent.name for p in (folder / "feedback").glob(f"*/{LAB}.html"))
+    assert pages == ["correct", "spoofed", "unsolved", "wrong"]
+    page = (folder / "feedback" / "wrong" / f"{LAB}.html").read_text(encoding="utf-8")
+    assert "pad on the LEFT" in page  # the verdict's hint, raised by the check
+
+
+def test_every_release_is_the_student_notebook(tmp_path):
+    """nbgrader generate_assignment on the grader's source of every lab gives back the student
+    notebook of ``make student`` (cell sources, cell ids); hidden tests stay in the source."""
+    labs = sorted(p.stem for p in SOLUTIONS.glob("*.ipynb"))
+    build_course(tmp_path, SOLUTIONS, labs, cell_timeout=60)
+    for lab in labs:
+        release = nbformat.read(tmp_path / "release" / lab / f"{lab}.ipynb", as_version=4)
+        expected = student(lab)
+        assert [c.source for c in release.cells] == [c.source for c in expected.cells], lab
+        assert [c.get("id") for c in release.cells] == [c.get("id") for c in expected.cells]
+        assert all(c.get("outputs", []) == [] for c in release.cells)
+    source = (tmp_path / "source" / LAB / f"{LAB}.ipynb").read_text(encoding="utf-8")
+    assert HIDDEN_BEGIN in source
