@@ -25,6 +25,7 @@ import shutil
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -40,7 +41,8 @@ HERE = Path(__file__).resolve().parent
 # (the exercises without their solutions), so on each lab page this extension
 #
 # - adds a box under the title: download the student notebook, or open it in Google Colab
-#   (the Colab link points at ``notebooks/`` in the course repository);
+#   (the Colab link points at ``notebooks/`` in the course repository), or, where
+#   ``hub_url`` is set in ``_config.yml``, on a JupyterHub (an nbgitpuller link);
 # - copies the student notebooks into the site (``_build/html/notebooks/``) for the download;
 # - removes the theme's "download this page's source" links, which would hand out the solution
 #   notebook; printing to PDF stays.
@@ -74,6 +76,20 @@ def colab_url(app: Sphinx, stem: str) -> str | None:
     return f"{COLAB}/{url[len(prefix):]}/blob/{branch}/{STUDENT_DIR}/{stem}.ipynb"
 
 
+def hub_url(app: Sphinx, stem: str) -> str | None:
+    """An nbgitpuller link that clones the course repository into a JupyterHub (``hub_url`` in
+    ``_config.yml``'s ``sphinx.config``) and opens ``notebooks/<stem>.ipynb`` there."""
+    hub = str(app.config.hub_url or "").rstrip("/")
+    options = app.config.html_theme_options or {}
+    repo = str(options.get("repository_url", "")).rstrip("/")
+    if not hub or not repo:
+        return None
+    folder = repo.rsplit("/", 1)[-1].removesuffix(".git")  # where nbgitpuller clones it
+    query = urlencode({"repo": repo, "branch": options.get("repository_branch") or "main",
+                       "urlpath": f"lab/tree/{folder}/{STUDENT_DIR}/{stem}.ipynb"})
+    return f"{hub}/hub/user-redirect/git-pull?{query}"
+
+
 def _banner(app: Sphinx, docname: str, stem: str) -> nodes.raw:
     here = posixpath.dirname(docname)
     download = posixpath.relpath(f"{STUDENT_DIR}/{stem}.ipynb", here)
@@ -86,6 +102,10 @@ def _banner(app: Sphinx, docname: str, stem: str) -> nodes.raw:
     if colab:
         links.append(f'<a class="reference external labcode-colab" href="{escape(colab)}">'
                      "open it in Google Colab</a>")
+    hub = hub_url(app, stem)
+    if hub:
+        links.append(f'<a class="reference external labcode-hub" href="{escape(hub)}">'
+                     "open it on the course's JupyterHub</a>")
     html = (
         '<div class="admonition tip labcode-student-links">\n'
         '<p class="admonition-title">Do this lab yourself</p>\n'
@@ -122,6 +142,41 @@ def _copy_student_notebooks(app: Sphinx, exception: Exception | None) -> None:
         if path is not None:
             target.mkdir(exist_ok=True)
             shutil.copyfile(path, target / path.name)
+
+
+# Every URL and name comes from ``_config.yml``, so that a fork changes them in one place: the
+# prose pages write ``{{ config.title }}``, ``{{ config.repository_url }}`` and
+# ``{{ config.repository_name }}`` (the book's title, the repository's URL, its last part), and
+# this extension replaces them when Sphinx reads the page. The footer states the licences.
+
+LICENCE_FOOTER = (
+    '<p class="labcode-licence">Text and figures under <a href="https://creativecommons.org/'
+    'licenses/by/4.0/">CC BY 4.0</a>, code under the <a href="https://opensource.org/license/'
+    'mit">MIT license</a>.</p>')
+
+
+def config_values(app: Sphinx) -> dict[str, str]:
+    """The placeholders of the prose pages and their values, from the book's configuration."""
+    options = app.config.html_theme_options or {}
+    url = str(options.get("repository_url", "")).rstrip("/")
+    return {"config.title": str(app.config.html_title or app.config.project),
+            "config.repository_url": url,
+            "config.repository_name": url.rsplit("/", 1)[-1].removesuffix(".git")}
+
+
+def _fill_config_values(app: Sphinx, docname: str, source: list[str]) -> None:
+    if app.env.doc2path(docname).suffix != ".md":
+        return
+    values = config_values(app)
+    source[0] = re.sub(r"\{\{\s*(config\.\w+)\s*\}\}",
+                       lambda m: values.get(m.group(1), m.group(0)), source[0])
+
+
+def _licence_footer(app: Sphinx, config: Config) -> None:
+    options = dict(config.html_theme_options or {})
+    if not options.get("extra_footer"):
+        options["extra_footer"] = LICENCE_FOOTER
+    config.html_theme_options = options
 
 
 # ---------- 2. Hidden solutions
@@ -402,6 +457,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-resolved", _add_banner)
     app.connect("html-page-context", _drop_source_links, priority=900)  # after the theme's
     app.connect("build-finished", _copy_student_notebooks)
+    app.add_config_value("hub_url", "", "html")  # a JupyterHub for nbgitpuller links, or ""
+    app.connect("source-read", _fill_config_values)
+    app.connect("config-inited", _licence_footer)
     app.add_config_value("course_hide_solutions", False, "env")
     app.connect("config-inited", _take_over_switch, priority=100)
     app.connect("doctree-read", _remove_solutions)

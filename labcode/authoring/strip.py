@@ -18,10 +18,12 @@
 - drops what is only for the website: ``{only}`` directives (e.g. ``{only} html``) and cells
   tagged ``site-only``;
 - clears outputs, execution counts and widget state;
-- adds a header for the student (the note that the file is generated goes in the notebook's
-  metadata, ``labcode``) and, given the repository's URL, a setup cell that installs ``labcode``
-  from it where it is missing (Google Colab), so the notebook runs wherever a student opens it;
-  where that fails (offline) it prints one line saying what to do.
+- adds a header for the student, with the course's title and licence (the note that the file
+  is generated goes in the notebook's metadata, ``labcode``) and, given the repository's URL, a
+  setup cell that installs the labcode release the notebook was generated with (the tag
+  ``v<labcode.__version__>``) where labcode is missing or older (Google Colab), so the notebook
+  runs wherever a student opens it; where that fails (offline) it shows pip's error and one
+  line saying what to do, and where an older labcode was already imported it says to restart.
 
 Directives are found by myst-parser's parser, configured like the book: backtick, tilde and
 colon fences of any length, indented or nested, are read as the book reads them.
@@ -40,6 +42,8 @@ from functools import cache
 from pathlib import Path
 
 import nbformat
+
+from labcode._version import __version__
 
 CODE_BEGIN = re.compile(r"^(?P<indent>[ \t]*)#\s*BEGIN SOLUTION\b.*$")
 CODE_END = re.compile(r"^[ \t]*#\s*END SOLUTION\b.*$")
@@ -61,6 +65,11 @@ GUARD_TAG = "remove-cell"
 SITE_ONLY_TAG = "site-only"
 SITE_ONLY_DIRECTIVE = "only"
 LAB_NUMBER = re.compile(r"(\d+)_")
+#: A release of labcode is the git tag ``v<version>``: what the student notebooks install.
+TAG_PREFIX = "v"
+#: The licences, stated in every student notebook's header (and in the site's footer).
+LICENCE = ("text and figures under [CC BY 4.0](https://creativecommons.org/licenses/by/4.0/), "
+           "code under the [MIT license](https://opensource.org/license/mit)")
 BIBLIOGRAPHY = Path(__file__).resolve().parents[2] / "book" / "references.bib"
 
 MYST_EXTENSIONS = {"amsmath", "colon_fence", "deflist", "dollarmath"}  # as in _config.yml
@@ -343,11 +352,14 @@ def _new_markdown(source: str, cell_id: str) -> nbformat.NotebookNode:
     return cell
 
 
-def _header(name: str) -> nbformat.NotebookNode:
+def _header(name: str, title: str | None = None,
+            repository: str | None = None) -> nbformat.NotebookNode:
+    course = f"[{title}]({repository})" if title and repository else (title or "This course")
     text = (
         "> **Student version.** Fill in every cell marked `# YOUR CODE HERE` (delete the "
         "`raise NotImplementedError(...)` line), then run the self-check cell that follows it. "
-        f"Answer the questions where you see {ANSWER}"
+        f"Answer the questions where you see {ANSWER}\n>\n"
+        f"> {course}: {LICENCE}."
     )
     cell = _new_markdown(text, "student-header")
     cell["metadata"] = {"tags": [HEADER_TAG]}
@@ -373,24 +385,38 @@ def _string_assignment(name: str, value: str, indent: str = "    ", width: int =
                       f"{indent})"])
 
 
-def _setup(repository: str) -> nbformat.NotebookNode:
-    """A code cell installing labcode from ``repository`` (``URL@branch``) where it is missing;
-    where pip cannot (offline, no git), it prints one line saying what to do."""
+def _setup(repository: str, version: str = __version__) -> nbformat.NotebookNode:
+    """A code cell installing labcode ``version`` (the tag ``v<version>`` of ``repository``)
+    where labcode is missing or older. It shows pip's error where pip fails, and says to
+    restart where an older labcode was already imported."""
+    need = [int(n) for n in re.findall(r"\d+", version)[:3]]
     source = "\n".join([
-        "# Setup: install the course package, labcode, where it is missing (Google",
-        "# Colab). After `make lab` it is installed already and this cell does nothing.",
-        "import importlib.util",
+        f"# Setup: install labcode {version}, the course package this notebook needs, where",
+        "# it is missing or older (Google Colab). After `make lab` this does nothing.",
+        "import importlib.metadata",
+        "import re",
         "import subprocess",
         "import sys",
         "",
-        'if importlib.util.find_spec("labcode") is None:',
-        _string_assignment("url", f"git+{repository}"),
-        '    pip = [sys.executable, "-m", "pip", "install", "--quiet"]',
-        '    done = subprocess.run([*pip, f"labcode @ {url}"], capture_output=True)',
+        _string_assignment("url", f"git+{repository}@{TAG_PREFIX}{version}", indent=""),
+        "try:",
+        '    have = importlib.metadata.version("labcode")',
+        "except importlib.metadata.PackageNotFoundError:",
+        '    have = ""',
+        rf'if [int(n) for n in re.findall(r"\d+", have)[:3]] < {need}:',
+        "    if have:",
+        f'        print(f"labcode {{have}} is older than the {version} this notebook needs: "',
+        '              "installing it.")',
+        '    pip = [sys.executable, "-m", "pip", "install", "-q", f"labcode @ {url}"]',
+        "    done = subprocess.run(pip, capture_output=True, text=True)",
         "    if done.returncode != 0:",
-        '        print("Could not install the course package labcode (no network?): "',
-        '              "open this notebook with `make lab` in your copy of the course, "',
-        '              f"or install it with pip install \'labcode @ {url}\'")',
+        "        print(done.stderr.strip())",
+        f'        print("Could not install labcode {version} (pip\'s error is above): open "',
+        '              "this notebook with `make lab` in your copy of the course, or "',
+        '              f"install it with pip install \'labcode @ {url}\'")',
+        '    elif "labcode" in sys.modules:',
+        f'        print("labcode {version} is installed: restart the runtime (Colab: "',
+        '              "Runtime > Restart session) and run this notebook from the top.")',
     ])
     cell = nbformat.v4.new_code_cell(source)
     cell["id"] = "student-setup"
@@ -398,17 +424,23 @@ def _setup(repository: str) -> nbformat.NotebookNode:
     return cell
 
 
-def repository_of(book_config: Path) -> str | None:
-    """``URL@branch`` of the course repository, read from Jupyter Book's ``_config.yml``."""
+def _book_config(book_config: Path) -> dict:
     if not book_config.is_file():
-        return None
+        return {}
     import yaml
 
-    repo = (yaml.safe_load(book_config.read_text(encoding="utf-8")) or {}).get("repository") or {}
-    url = str(repo.get("url", "")).rstrip("/")
-    if not url:
-        return None
-    return f"{url}@{repo['branch']}" if repo.get("branch") else url
+    return yaml.safe_load(book_config.read_text(encoding="utf-8")) or {}
+
+
+def repository_of(book_config: Path) -> str | None:
+    """The URL of the course repository, read from Jupyter Book's ``_config.yml``."""
+    repo = _book_config(book_config).get("repository") or {}
+    return str(repo.get("url", "")).rstrip("/") or None
+
+
+def title_of(book_config: Path) -> str | None:
+    """The course's title, read from Jupyter Book's ``_config.yml``."""
+    return _book_config(book_config).get("title") or None
 
 
 def exercise_prefix(name: str) -> str:
@@ -419,22 +451,26 @@ def exercise_prefix(name: str) -> str:
 
 def strip_notebook(nb: nbformat.NotebookNode, name: str = "notebook",
                    repository: str | None = None,
-                   references: Path = BIBLIOGRAPHY) -> nbformat.NotebookNode:
+                   references: Path = BIBLIOGRAPHY, title: str | None = None,
+                   version: str = __version__) -> nbformat.NotebookNode:
     """Return the student version of a solution notebook (the input is not modified).
 
-    ``repository`` (``URL@branch``, see :func:`repository_of`) adds the setup cell that installs
-    labcode where it is missing. Citations are looked up in ``references`` (a BibTeX file).
+    ``repository`` (a git URL, see :func:`repository_of`) adds the setup cell that installs
+    labcode ``version`` from its tag ``v<version>`` where labcode is missing or older. The
+    header names the course (``title``) and its licences. Citations are looked up in
+    ``references`` (a BibTeX file).
     """
     citations = _Citations(bibliography(Path(references)))
     token = _CITATIONS.set(citations)
     try:
-        return _strip_notebook(nb, name, repository, citations)
+        return _strip_notebook(nb, name, repository, citations, title, version)
     finally:
         _CITATIONS.reset(token)
 
 
 def _strip_notebook(nb: nbformat.NotebookNode, name: str, repository: str | None,
-                    citations: _Citations) -> nbformat.NotebookNode:
+                    citations: _Citations, title: str | None,
+                    version: str) -> nbformat.NotebookNode:
     cells_out: list[nbformat.NotebookNode] = []
     prefix = exercise_prefix(name)
     in_exercise = False
@@ -444,10 +480,10 @@ def _strip_notebook(nb: nbformat.NotebookNode, name: str, repository: str | None
 
     cells = nb.cells
     if not (cells and HEADER_TAG in cells[0].get("metadata", {}).get("tags", [])):
-        cells_out.append(_header(name))
+        cells_out.append(_header(name, title, repository))
     has_setup = any(SETUP_TAG in c.get("metadata", {}).get("tags", []) for c in cells)
     if repository and not has_setup:
-        cells_out.append(_setup(repository))
+        cells_out.append(_setup(repository, version))
 
     for index, cell in enumerate(cells):
         where = f"{name}, cell {index}"
@@ -553,10 +589,10 @@ def to_text(nb: nbformat.NotebookNode) -> str:
 
 
 def strip_file(src: Path, repository: str | None = None,
-               references: Path = BIBLIOGRAPHY) -> str:
+               references: Path = BIBLIOGRAPHY, title: str | None = None) -> str:
     """Read a solution notebook and return its student version as text."""
     nb = nbformat.read(src, as_version=4)
-    return to_text(strip_notebook(nb, str(src), repository, references))
+    return to_text(strip_notebook(nb, str(src), repository, references, title))
 
 
 def plan(src_dir: Path, dst_dir: Path, names: list[str] | None = None) -> dict[Path, str]:
@@ -570,11 +606,12 @@ def plan(src_dir: Path, dst_dir: Path, names: list[str] | None = None) -> dict[P
             listed = ", ".join(sorted(missing))
             raise StripError(f"no such solution notebook in {src_dir}: {listed}")
     errors, result = [], {}
-    repository = repository_of(src_dir.parent / "_config.yml")
+    config = src_dir.parent / "_config.yml"  # every URL and name comes from the book's config
+    repository, title = repository_of(config), title_of(config)
     references = src_dir.parent / "book" / "references.bib"
     for src in sources:
         try:
-            result[dst_dir / src.name] = strip_file(src, repository, references)
+            result[dst_dir / src.name] = strip_file(src, repository, references, title)
         except StripError as err:
             errors.append(str(err))
     if errors:

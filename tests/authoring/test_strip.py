@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import re
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import nbformat
 import pytest
 
+from labcode import __version__
 from labcode.authoring.strip import ANSWER, StripError, strip_code, strip_notebook, to_text
 from tests.conftest import notebook
 
@@ -179,79 +183,118 @@ def test_cli_writes_then_check_passes_then_detects_drift(tmp_path):
     assert "out of sync" in check.stdout and "99_orphan.ipynb" in check.stdout
 
 
-def _run_setup(source, labcode_present, pip_returncode):
-    """Execute a setup cell with importlib and subprocess faked: what pip was asked, printed."""
+def _run_setup(source, installed, pip_returncode=0, imported=False):
+    """Execute a setup cell with importlib.metadata, subprocess and sys faked (``installed``: the
+    labcode version installed, or None): what pip was asked, what was printed."""
     calls, printed = [], []
 
     def run(args, **kwargs):
         calls.append(args)
-        return subprocess.CompletedProcess(args, pip_returncode, b"", b"ERROR: no network")
+        return subprocess.CompletedProcess(args, pip_returncode, "", "ERROR: no network")
 
-    spec = type("U", (), {"find_spec": staticmethod(lambda name: labcode_present or None)})
-    code = source.replace("import importlib.util\n", "").replace("import subprocess\n", "")
-    exec(code, {"__builtins__": __builtins__, "importlib": type("I", (), {"util": spec}),
-                "subprocess": type("S", (), {"run": staticmethod(run)}),
+    def version(name):
+        if installed is None:
+            raise importlib.metadata.PackageNotFoundError(name)
+        return installed
+
+    metadata = SimpleNamespace(version=version,
+                               PackageNotFoundError=importlib.metadata.PackageNotFoundError)
+    code = "\n".join(ln for ln in source.split("\n") if not ln.startswith("import "))
+    exec(code, {"__builtins__": __builtins__, "re": re,
+                "importlib": SimpleNamespace(metadata=metadata),
+                "subprocess": SimpleNamespace(run=run),
+                "sys": SimpleNamespace(executable="python",
+                                       modules={"labcode": None} if imported else {}),
                 "print": lambda *a, **k: printed.append(" ".join(map(str, a)))})
     return calls, printed
 
 
-def test_the_setup_cell_installs_labcode_from_the_repository_only_where_it_is_missing(tmp_path):
+REPO = "https://github.com/org/course"
+RELEASE = f"labcode @ git+{REPO}@v{__version__}"
+
+
+def setup_source(repository=REPO, version=__version__):
+    return strip_notebook(notebook(), "lab.ipynb", repository, version=version).cells[1].source
+
+
+def test_the_setup_cell_installs_the_release_the_notebook_was_generated_with():
     nb = notebook(("code", "import labcode"))
     assert [c.cell_type for c in strip_notebook(nb, "lab.ipynb").cells] == ["markdown", "code"]
-    out = strip_notebook(nb, "lab.ipynb", "https://github.com/org/course@main")
+    out = strip_notebook(nb, "lab.ipynb", REPO)
     setup = out.cells[1]
     assert setup.metadata["tags"] == ["student-setup"] and out.cells[2].source == "import labcode"
-    assert '"git+https://github.com/org/course@main"' in setup.source
-    # where labcode is importable the cell does nothing; where it is not it runs pip, quietly
-    assert _run_setup(setup.source, True, 0) == ([], [])
-    calls, printed = _run_setup(setup.source, False, 0)
-    assert len(calls) == 1 and calls[0][-1] == "labcode @ git+https://github.com/org/course@main"
-    assert printed == []
+    assert f'"git+{REPO}@v{__version__}"' in setup.source and "@main" not in setup.source
+    calls, printed = _run_setup(setup.source, None)  # missing: install, quietly
+    assert [c[-1] for c in calls] == [RELEASE] and printed == []
 
 
-def test_the_setup_cell_offline_prints_one_friendly_line():
-    source = strip_notebook(notebook(), "lab.ipynb", "https://github.com/org/course@main"
-                            ).cells[1].source
-    calls, printed = _run_setup(source, False, 1)
+@pytest.mark.parametrize("installed", [__version__, "0.99.0", f"{__version__}.post1"])
+def test_the_setup_cell_does_nothing_where_labcode_is_recent_enough(installed):
+    assert _run_setup(setup_source(), installed) == ([], [])
+
+
+def test_the_setup_cell_upgrades_an_older_labcode_and_says_so_in_one_line():
+    calls, printed = _run_setup(setup_source(version="0.2.0"), "0.1.9")
+    assert [c[-1] for c in calls] == [f"labcode @ git+{REPO}@v0.2.0"]
+    assert printed == ["labcode 0.1.9 is older than the 0.2.0 this notebook needs: installing it."]
+    calls, printed = _run_setup(setup_source(version="0.10.0"), "0.9.3")  # not a string order
     assert len(calls) == 1 and len(printed) == 1
-    line = printed[0]
+
+
+def test_the_setup_cell_says_to_restart_where_an_older_labcode_was_imported():
+    calls, printed = _run_setup(setup_source(version="0.2.0"), "0.1.0", imported=True)
+    assert len(calls) == 1 and len(printed) == 2
+    assert "restart the runtime" in printed[1] and "\n" not in printed[1]
+
+
+def test_the_setup_cell_shows_pips_error_then_one_friendly_line():
+    calls, printed = _run_setup(setup_source(), None, pip_returncode=1)
+    assert len(calls) == 1 and printed[0] == "ERROR: no network" and len(printed) == 2
+    line = printed[1]
     assert "\n" not in line and "make lab" in line
-    assert "pip install 'labcode @ git+https://github.com/org/course@main'" in line
+    assert f"pip install '{RELEASE}'" in line
 
 
 def test_the_setup_cell_offline_for_real(tmp_path):
     """A Python without site-packages (no labcode) runs the cell; pip fails (a repository that
-    does not exist, nothing leaves the machine): one line, no CalledProcessError, exit 0."""
+    does not exist, nothing leaves the machine): pip's error, then one line; exit 0."""
     missing = (tmp_path / "no-such-repo").as_uri()
-    source = strip_notebook(notebook(), "lab.ipynb", missing).cells[1].source
-    run = subprocess.run([sys.executable, "-I", "-S", "-c", source], capture_output=True,
-                         text=True, timeout=120, cwd=tmp_path)
+    run = subprocess.run([sys.executable, "-I", "-S", "-c", setup_source(missing)],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert run.stderr == "" and "Traceback" not in run.stdout
-    lines = run.stdout.splitlines()
-    assert len(lines) == 1 and "make lab" in lines[0], run.stdout
+    *error, line = run.stdout.strip().splitlines()
+    assert "ERROR" in "\n".join(error), run.stdout
+    assert line.startswith("Could not install labcode") and "make lab" in line, run.stdout
 
 
-@pytest.mark.parametrize("repository", ["https://github.com/learning-on-sets/learning-on-sets@main",
-                                        "https://github.com/" + "a-long-name" * 12 + "/x@dev"])
+@pytest.mark.parametrize("repository", ["https://github.com/an-org/a-course-on-sets",
+                                        "https://github.com/" + "a-long-name" * 12 + "/x"])
 def test_the_setup_cell_fits_in_79_columns(repository):
-    source = strip_notebook(notebook(), "lab.ipynb", repository).cells[1].source
+    source = setup_source(repository)
     assert max(map(len, source.split("\n"))) <= 79
     namespace = {}
-    exec(source.split("if importlib")[1].split("\n", 1)[1].split("    pip =")[0]
-         .replace("\n    ", "\n").strip(), namespace)
-    assert namespace["url"] == f"git+{repository}"
+    exec(source.split("import sys\n")[1].split("try:")[0], namespace)
+    assert namespace["url"] == f"git+{repository}@v{__version__}"
 
 
-def test_repository_is_read_from_the_book_config(tmp_path):
-    from labcode.authoring.strip import repository_of
+def test_repository_and_title_are_read_from_the_book_config(tmp_path):
+    from labcode.authoring.strip import repository_of, title_of
 
     config = tmp_path / "_config.yml"
-    assert repository_of(config) is None
-    config.write_text("title: x\nrepository:\n  url: https://github.com/o/r/\n  branch: dev\n")
-    assert repository_of(config) == "https://github.com/o/r@dev"
+    assert repository_of(config) is None and title_of(config) is None
+    config.write_text("title: A course\nrepository:\n  url: https://github.com/o/r/\n"
+                      "  branch: dev\n")
+    assert repository_of(config) == "https://github.com/o/r"
+    assert title_of(config) == "A course"
     config.write_text("title: x\n")
     assert repository_of(config) is None
+
+
+def test_the_header_names_the_course_and_its_licences():
+    header = strip_notebook(notebook(), "lab.ipynb", REPO, title="A course").cells[0].source
+    assert f"[A course]({REPO})" in header
+    assert "CC BY 4.0" in header and "MIT license" in header
 
 
 def test_guard_cells_are_left_out_of_the_student_notebook():

@@ -10,7 +10,8 @@
    students-full`` runs it anyway (``LABCODE_FULL_STUDENT_RUN=1``: every lab in full, about five
    minutes on two cores), and a release should.
 
-Test 1 executes every notebook up to its first exercise.
+Test 1 executes every notebook up to its first exercise. The kernel is ``python3`` unless
+``LABCODE_KERNEL`` names another (``make compat`` runs the notebooks in other environments).
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ def solved(name: str) -> nbformat.NotebookNode:
 
 
 def run(nb: nbformat.NotebookNode, cwd) -> nbformat.NotebookNode:
-    NotebookClient(nb, timeout=600, kernel_name="python3",
+    kernel = os.environ.get("LABCODE_KERNEL", "python3")
+    NotebookClient(nb, timeout=600, kernel_name=kernel,
                    resources={"metadata": {"path": str(cwd)}}).execute()
     return nb
 
