@@ -174,3 +174,9 @@ def test_a_passing_check_does_not_raise_under_the_grader(monkeypatch, capsys):
     monkeypatch.setenv(_common.GRADER_ENV, "autograde")
     _common._run("f", len, lambda c: c.expect(True, ""))
     assert capsys.readouterr().out.startswith("✓ f: all 1 checks passed.")
+
+
+@pytest.mark.parametrize("name", LABS)
+def test_the_student_notebook_ignores_the_grader_metadata(name):
+    nb = nbformat.read(SOLUTIONS / name, as_version=4)
+    assert strip_notebook(add_grading_metadata(nb, name), name) == strip_notebook(nb, name)
