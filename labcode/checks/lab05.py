@@ -18,9 +18,14 @@ def check_separation(separation: Callable[..., object]) -> None:
     import torch
     from torch import nn
 
-    def on_columns(g: Callable[[torch.Tensor], torch.Tensor]) -> Callable[..., torch.Tensor]:
-        """phi as a DeepSet has it: a float32 tensor (..., 1) in, (..., 1) out."""
-        def phi(x: object) -> torch.Tensor:
+    class Columns(nn.Module):
+        """phi as a DeepSet has it, an nn.Module: a float32 tensor (..., 1) in, (..., 1) out."""
+
+        def __init__(self, g: Callable[[torch.Tensor], torch.Tensor]) -> None:
+            super().__init__()
+            self.g = g  # an nn.Module g is a submodule: its parameters are phi's
+
+        def forward(self, x: object) -> torch.Tensor:
             if not isinstance(x, torch.Tensor):
                 raise _Fail("call phi on a tensor, e.g. phi(torch.tensor([[0.0], [1 / 5], "
                             f"[1 / 3]])), not on a {type(x).__name__}.")
@@ -28,8 +33,10 @@ def check_separation(separation: Callable[..., object]) -> None:
                 raise _Fail("phi takes float32 tensors whose last dimension is 1 (one number "
                             "per element), e.g. torch.tensor([[0.0], [1 / 5], [1 / 3]]); it "
                             f"was given shape {tuple(x.shape)}, dtype {x.dtype}.")
-            return g(x)
-        return phi
+            return self.g(x)
+
+    def on_columns(g: Callable[[torch.Tensor], torch.Tensor]) -> nn.Module:
+        return Columns(g)
 
     def expected(g: Callable[[float], float]) -> float:
         return 3 * (g(1 / 3) - g(0.0)) - 5 * (g(1 / 5) - g(0.0))
@@ -40,6 +47,9 @@ def check_separation(separation: Callable[..., object]) -> None:
             raise _Fail("return a Python float (float(...) or .item()), not a tensor.")
         if not isinstance(out, numbers.Real):
             raise _Fail(f"return one number; got {type(out).__name__}.")
+        if not isinstance(out, (float, int)) or isinstance(out, bool):
+            raise _Fail("return a Python float (float(...) or .item()), not a NumPy "
+                        f"{type(out).__name__}.")
         return float(out)
 
     def diagnosis(got: float, g: Callable[[float], float], name: str) -> str:
@@ -82,7 +92,12 @@ def check_separation(separation: Callable[..., object]) -> None:
         with torch.no_grad():
             points = net(torch.tensor([[0.0], [1 / 5], [1 / 3]]))[:, 0].tolist()
         want = 3 * (points[2] - points[0]) - 5 * (points[1] - points[0])
+        before = [(p.detach().clone(), p.requires_grad) for p in net.parameters()]
         got = value(on_columns(net))
+        c.expect(all(torch.equal(p, q) and p.requires_grad == g
+                     for p, (q, g) in zip(net.parameters(), before, strict=True)),
+                 "separation changed phi (its parameters or their requires_grad): only call "
+                 "it, under torch.no_grad(), to read its outputs.")
         c.expect(abs(got - want) < 1e-5,
                  f"for a tanh network phi, the separation is {want:.5f}; got {got:.5g}.")
 
@@ -112,6 +127,9 @@ def check_exact_sum(set_exact_sum: Callable[..., object], SumDeepSet: type) -> N
                      "(w.zero_(), w[0, 0] = 1.0 under torch.no_grad()) instead of assigning new "
                      "layers or nn.Parameters; an optimiser or a saved state_dict still points "
                      "to the old ones.")
+            c.expect(all(p.requires_grad for _, p in kept),
+                     "set_exact_sum turned requires_grad off: set the numbers under "
+                     "`with torch.no_grad():` instead, so that the model stays trainable.")
             c.expect(any(isinstance(m, nn.ReLU) for m in model.modules()),
                      "keep the architecture: phi must still end in its ReLU; only set the "
                      "numbers in the weights and biases.")

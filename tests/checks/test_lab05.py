@@ -201,7 +201,7 @@ def in_float64(phi):
                          ids=["solution", "pooled_instances", "chord_slopes"])
 def test_correct_separation_passes(fn, capsys):
     out = verdict(checks.check_separation, fn, capsys)
-    assert out.startswith("✓ separation: all 4 checks passed"), out
+    assert out.startswith("✓ separation: all 5 checks passed"), out
 
 
 @pytest.mark.parametrize("fn, hint", [
@@ -222,3 +222,49 @@ def test_unfinished_separation(capsys):
     def unfinished(phi):
         raise NotImplementedError()
     assert_not_implemented(verdict(checks.check_separation, unfinished, capsys), "separation")
+
+
+# --------------------------------------------------------------------------- issue: contracts
+# Wrong answers that passed before: NumPy scalars for the separation, a phi or a model left
+# frozen (requires_grad off) instead of working under torch.no_grad().
+
+
+def numpy_values(phi):
+    with torch.no_grad():
+        v0, v3, v5 = phi(torch.tensor([[0.0], [1 / 3], [1 / 5]]))[:, 0].numpy()
+    return 3 * (v3 - v0) - 5 * (v5 - v0)  # a NumPy float32
+
+
+def zero_d_array(phi):
+    with torch.no_grad():
+        v0, v3, v5 = phi(torch.tensor([[0.0], [1 / 3], [1 / 5]]))[:, 0]
+    return (3 * (v3 - v0) - 5 * (v5 - v0)).numpy()
+
+
+def freezes_phi(phi):  # requires_grad off "to avoid gradients", left off for the caller
+    if isinstance(phi, nn.Module):
+        phi.requires_grad_(False)
+    return separation(phi)
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (numpy_values, "return a Python float (float(...) or .item()), not a NumPy float32"),
+    (zero_d_array, "return one number; got ndarray"),
+    (freezes_phi, "separation changed phi"),
+])
+def test_issue_wrong_separation_gets_a_hint(fn, hint, capsys):
+    assert_hint(verdict(checks.check_separation, fn, capsys), "separation", hint)
+
+
+def freezes_the_parameters(model):  # no torch.no_grad(): requires_grad turned off instead
+    for p in model.parameters():
+        p.requires_grad_(False)
+        p.zero_()
+    model.phi[0].weight[0, 0] = 1.0
+    model.rho.weight[0, 0] = 1.0
+    return model
+
+
+def test_issue_exact_sum_that_freezes_the_model_gets_a_hint(capsys):
+    assert_hint(verdict(checks.check_exact_sum, freezes_the_parameters, capsys, SumDeepSet),
+                "set_exact_sum", "turned requires_grad off")
