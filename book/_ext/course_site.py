@@ -147,7 +147,8 @@ def _copy_student_notebooks(app: Sphinx, exception: Exception | None) -> None:
 # Every URL and name comes from ``_config.yml``, so that a fork changes them in one place: the
 # prose pages write ``{{ config.title }}``, ``{{ config.repository_url }}`` and
 # ``{{ config.repository_name }}`` (the book's title, the repository's URL, its last part), and
-# this extension replaces them when Sphinx reads the page. The footer states the licences.
+# this extension replaces them when Sphinx reads the page (not right after a backtick: inline
+# code shows a placeholder as it is). The footer states the licences.
 
 LICENCE_FOOTER = (
     '<p class="labcode-licence">Text and figures under <a href="https://creativecommons.org/'
@@ -168,7 +169,7 @@ def _fill_config_values(app: Sphinx, docname: str, source: list[str]) -> None:
     if app.env.doc2path(docname).suffix != ".md":
         return
     values = config_values(app)
-    source[0] = re.sub(r"\{\{\s*(config\.\w+)\s*\}\}",
+    source[0] = re.sub(r"(?<!`)\{\{\s*(config\.\w+)\s*\}\}",  # `{{ x }}`: left as is
                        lambda m: values.get(m.group(1), m.group(0)), source[0])
 
 

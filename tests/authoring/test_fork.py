@@ -101,6 +101,12 @@ def test_the_prose_pages_take_names_and_urls_from_the_config(page):
         assert f"git clone {NEW_URL}.git\ncd sets-course\n" in source[0]
 
 
+def test_a_placeholder_in_inline_code_is_left_as_it_is():
+    source = ["Write `{{ config.title }}` for {{ config.title }}."]
+    course_site._fill_config_values(forked_app(), "book/instructors", source)
+    assert source[0] == f"Write `{{{{ config.title }}}}` for {NEW_TITLE}."
+
+
 def test_no_tracked_file_but_the_config_spells_out_the_url():
     files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
                            check=True).stdout.split()
