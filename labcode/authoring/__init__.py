@@ -4,8 +4,10 @@
 - :mod:`labcode.authoring.bench` -- execute notebooks: timings, key results, kept outputs
   (``make bench``, ``make outputs``)
 - :mod:`labcode.authoring.robustness` -- the labs' headline claims over seeds (``make robustness``)
+- :mod:`labcode.authoring.grading` -- nbgrader's metadata in the solution notebooks, the nbgrader
+  course built from them, autograding of collected notebooks (``make grade``)
 - :mod:`labcode.authoring.cli` -- ``python -m labcode.authoring``, the command line behind them
 
 They need the optional dependencies ``pip install labcode[authoring]`` (nbformat, nbclient,
-myst-parser), which ``requirements.txt`` pins.
+myst-parser; ``labcode[grading]`` adds nbgrader), which ``requirements.txt`` pins.
 """
