@@ -166,7 +166,7 @@ def config_values(app: Sphinx) -> dict[str, str]:
 
 
 def _fill_config_values(app: Sphinx, docname: str, source: list[str]) -> None:
-    if app.env.doc2path(docname).suffix != ".md":
+    if Path(app.env.doc2path(docname)).suffix != ".md":  # a str in Sphinx 7.4
         return
     values = config_values(app)
     source[0] = re.sub(r"(?<!`)\{\{\s*(config\.\w+)\s*\}\}",  # `{{ x }}`: left as is

@@ -52,7 +52,7 @@ def forked_app(**overrides: str) -> SimpleNamespace:
         config=SimpleNamespace(html_theme_options=sphinx["html_theme_options"],
                                html_title=sphinx["html_title"], project=sphinx["html_title"],
                                hub_url=sphinx.get("hub_url", "")),
-        env=SimpleNamespace(doc2path=lambda docname: ROOT / f"{docname}.md"))
+        env=SimpleNamespace(doc2path=lambda docname: str(ROOT / f"{docname}.md")))  # as 7.4
 
 
 def test_the_config_names_the_course():
