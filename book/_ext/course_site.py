@@ -15,6 +15,8 @@ It does nine small jobs, one section each:
    bibliography.
 10. **Figures, widgets, code.** Click a figure to open it full size; widgets in dark mode; code
     of 79 columns fits the column (``static/figures.*``, ``static/widgets.css``).
+11. **Narrow screens.** No page scrolls sideways on a phone: long inline code wraps at its dots,
+    wide tables become cards (``static/course-site.css``).
 """
 
 from __future__ import annotations
@@ -453,6 +455,55 @@ def _add_lab_assets(app: Sphinx, config: Config) -> None:
     config.html_static_path = [*config.html_static_path, *(str(STATIC / f) for f in LAB_ASSETS)]
 
 
+# ---------- 11. Narrow screens
+# No page scrolls sideways on a phone (``static/course-site.css``, section 11). In the HTML of
+# each page body, this extension
+#
+# - puts a ``<wbr>`` (a line-break opportunity, copied as nothing) after the dots and slashes
+#   of inline code, ``labcode.pointclouds.<wbr>make_point_clouds(...)``, so long names wrap
+#   there rather than anywhere;
+# - gives each cell of a table of three or more columns the heading of its column
+#   (``data-label``) and the table the class ``labcode-cards``: below 40rem the CSS shows one
+#   card per row (the intro's lab map). Tables of cell outputs (DataFrames) are left alone.
+
+INLINE_CODE = re.compile(r'(<code class="[^"]*\bliteral\b[^"]*">)(.*?)(</code>)', re.S)
+NAME_BREAK = re.compile(r"(?<=[\w)\]])([./])(?=[A-Za-z_])")
+TABLE = re.compile(r'<table class="table[^"]*"[^>]*>.*?</table>', re.S)
+TAG = re.compile(r"<[^>]+>")
+
+
+def _wbr(match: re.Match[str]) -> str:
+    pieces = re.split(r"(<[^>]*>)", match.group(2))  # text between tags: odd pieces are tags
+    inner = "".join(p if k % 2 else NAME_BREAK.sub(r"\1<wbr>", p) for k, p in enumerate(pieces))
+    return match.group(1) + inner + match.group(3)
+
+
+def _cards(match: re.Match[str]) -> str:
+    table = match.group(0)
+    head, _, body = table.partition("</thead>")
+    if "<table" in table[1:] or not body or "colspan" in table or "rowspan" in table:
+        return table
+    labels = [" ".join(TAG.sub("", th).split())
+              for th in re.findall(r"<th\b[^>]*>(.*?)</th>", head, re.S)]
+    rows = re.findall(r"<tr\b[^>]*>.*?</tr>", body, re.S)
+    if len(labels) < 3 or not rows or any(row.count("<td") != len(labels) for row in rows):
+        return table
+    for row in rows:
+        parts = re.split(r"<td\b", row)  # the row's start, then one part per cell
+        labelled = parts[0] + "".join(f'<td data-label="{escape(label)}"{part}'
+                                      for label, part in zip(labels, parts[1:], strict=True))
+        body = body.replace(row, labelled, 1)
+    head = head.replace('<table class="table', '<table class="table labcode-cards', 1)
+    return head + "</thead>" + body
+
+
+def _narrow_screens(app: Sphinx, pagename: str, templatename: str,
+                    context: dict[str, Any], doctree: nodes.document | None) -> None:
+    body = context.get("body")
+    if isinstance(body, str):
+        context["body"] = TABLE.sub(_cards, INLINE_CODE.sub(_wbr, body))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the nine jobs (the extension loads after sphinx_exercise)."""
     app.connect("doctree-resolved", _add_banner)
@@ -479,4 +530,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     for asset in LAB_ASSETS:
         (app.add_js_file if asset.endswith(".js") else app.add_css_file)(asset)
     app.connect("html-page-context", _write_scripts_once, priority=900)
+    app.connect("html-page-context", _narrow_screens)
     return {"parallel_read_safe": True, "parallel_write_safe": False}

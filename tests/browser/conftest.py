@@ -297,6 +297,9 @@ MATH_JS = """() => ({
     (el) => el.querySelector("mjx-container svg")).length,
   errors: [...document.querySelectorAll("mjx-merror, [data-mjx-error]")].map(
     (el) => el.getAttribute("data-mjx-error") || el.textContent),
+  cut: [...document.querySelectorAll("div.math mjx-container[display='true']")].map(
+    (el) => [Math.round(el.querySelector("svg").getBoundingClientRect().width),
+             el.clientWidth]).filter(([formula, box]) => formula > box + 1),
 })"""
 
 BANNER_JS = """() => {

@@ -528,3 +528,93 @@ def test_search_snippets_show_no_tex(base_url, open_page):
     tex = [s for s in snippets if re.search(r"\\[()\[\]]|\$\$", s)]
     assert not tex, tex[:3]
     assert not record.errors(), record.errors()
+
+
+# ---------------------------------------------------------------------------------------------
+# Reflow: nothing scrolls the page sideways on a phone, down to 320 px (WCAG 1.4.10)
+
+PHONE_WIDTHS = (390, 360, 320)
+MODES = ("light", "dark")
+
+# The elements that stick out past the right edge of the window, where the overflow starts (an
+# element whose parent does not stick out), outside any box that scrolls or clips them; not
+# those stretched with the page (the full-width ones, e.g. the skip link) nor fixed panels.
+WIDEST_JS = """(width) => {
+  const clips = (el) => ["auto", "scroll", "hidden", "clip"].includes(
+    getComputedStyle(el).overflowX);
+  const right = (el) => el.getBoundingClientRect().right + window.scrollX;
+  const fixed = (el) => { for (let a = el; a; a = a.parentElement) {
+    if (getComputedStyle(a).position === "fixed") return true; } return false; };
+  const page = document.documentElement.scrollWidth;
+  const found = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || right(el) <= width + 0.5) continue;
+    if (r.left + window.scrollX <= 1 && right(el) >= page - 1) continue;
+    let parent = el.parentElement, clipped = false;
+    for (let a = parent; a && a !== document.body; a = a.parentElement) {
+      if (clips(a)) { clipped = true; break; } }
+    if (clipped || (parent !== document.body && right(parent) > width + 0.5) || fixed(el)) continue;
+    const cls = [...el.classList].slice(0, 3).map((c) => "." + c).join("");
+    const text = (el.textContent || "").replace(/\\s+/g, " ").trim().slice(0, 70);
+    found.push([right(el), `<${el.tagName.toLowerCase()}${cls}> ${Math.round(r.width)} px wide, `
+                + `its right edge at ${Math.round(right(el))} px: "${text}"`]);
+  }
+  found.sort((a, b) => b[0] - a[0]);
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+          theme: document.documentElement.dataset.theme,
+          widest: found.slice(0, 3).map((f) => f[1])};
+}"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("page", CONTENT_PAGES)
+def test_no_sideways_scroll_on_a_phone(base_url, open_page, page, mode):
+    """At 390, 360 and 320 px (a phone, touch, in light and dark mode) the document is no wider
+    than the window: long code and names wrap, formulas and tables scroll in their own boxes.
+    The page is compared with the width set, not only window.innerWidth: in a mobile viewport
+    chromium widens innerWidth to fit a page that is too wide."""
+    tab, _, record = open_page(base_url + page, **(PHONE | {"color_scheme": mode}))
+    _settle(tab)
+    problems = []
+    for width in PHONE_WIDTHS:
+        tab.set_viewport_size({"width": width, "height": PHONE["viewport"]["height"]})
+        tab.wait_for_timeout(150)
+        got = tab.evaluate(WIDEST_JS, width)
+        assert got["theme"] == mode
+        if got["scrollWidth"] > min(width, got["innerWidth"]) or got["innerWidth"] != width:
+            problems.append(f"at {width} px the page is {got['scrollWidth']} px wide "
+                            f"(window.innerWidth {got['innerWidth']}); widest: "
+                            + ("; ".join(got["widest"]) or "?"))
+    assert not problems, "\n".join(problems)
+    assert not record.errors(), record.errors()
+
+
+@pytest.mark.parametrize("page", MATH_PAGES)
+def test_formulas_fit_the_column_on_a_desktop(visit, page):
+    """At 1280 px no displayed formula is cut at the column's edge (Lab 10's rho(ks) was cut
+    at "(k"): each fits its box (the CSS shrinks one a few percent too wide)."""
+    cut = visit(page).math["cut"]
+    assert not cut, f"displayed formulas wider than their box (px): {cut}"
+
+
+def test_lab_map_reads_as_cards_on_a_phone(base_url, open_page):
+    """The intro's four-column lab map (535 px wide) is one card per lab at 390 px, each cell
+    labelled with its column's heading, and no wider than the column."""
+    tab, _, _ = open_page(base_url + "book/intro.html", **PHONE)
+    _settle(tab)
+    table = tab.locator("table.labcode-cards").first
+    got = table.evaluate("""(t) => ({
+      width: t.getBoundingClientRect().width,
+      box: t.parentElement.clientWidth,
+      rows: [...t.tBodies[0].rows].map((r) => getComputedStyle(r).display),
+      labels: [...t.tBodies[0].rows[0].cells].map((c) => c.dataset.label),
+      before: getComputedStyle(t.tBodies[0].rows[0].cells[1], "::before").content,
+      labs: t.tBodies[0].rows.length})""")
+    assert got["labs"] == len(LABS), got
+    assert set(got["rows"]) == {"block"}, got["rows"]
+    assert got["labels"] == ["Lab", "You build", "You learn", "Time"], got["labels"]
+    assert got["before"] == '"You build: "', got["before"]
+    assert got["width"] <= got["box"] + 0.5, got
+    table.scroll_into_view_if_needed()
+    _shot(tab, "intro-390-lab-map.png")
