@@ -472,7 +472,9 @@ def check_count_params(count_params: Callable[..., object]) -> None:
                          f"biases = 8), not its buffers (running statistics); got {n}. "
                          "model.state_dict() holds both: use model.parameters().")
 
-    _run("count_params", count_params, body)
+    with torch.random.fork_rng():  # the layers' initial weights: not the notebook's draws
+        torch.manual_seed(0)
+        _run("count_params", count_params, body)
 
 
 # --- Lab 02: DeepSets vs LSTM on digit sums ---

@@ -675,3 +675,11 @@ def freezes_while_counting(m):
 ])
 def test_issue_count_params_type_and_mutation_get_a_hint(fn, hint, capsys):
     assert_hint(verdict(checks.check_count_params, fn, capsys), "count_params", hint)
+
+
+def test_check_count_params_leaves_the_global_generator_alone(capsys):
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    checks.check_count_params(SOLUTION["count_params"])
+    assert torch.equal(torch.rand(3), expected)

@@ -382,3 +382,11 @@ def test_check_invariance_deviation_restores_the_state_a_wrong_answer_seeds(caps
     torch.manual_seed(3)
     checks.check_invariance_deviation(reseeds_at_the_end)
     assert torch.equal(torch.rand(2), expected)
+
+
+def test_check_permuted_copies_leaves_torch_random_state_alone(capsys):
+    torch.manual_seed(3)
+    expected = torch.rand(2)
+    torch.manual_seed(3)
+    checks.check_permuted_copies(permuted_copies)
+    assert torch.equal(torch.rand(2), expected)

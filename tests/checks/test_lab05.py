@@ -268,3 +268,11 @@ def freezes_the_parameters(model):  # no torch.no_grad(): requires_grad turned o
 def test_issue_exact_sum_that_freezes_the_model_gets_a_hint(capsys):
     assert_hint(verdict(checks.check_exact_sum, freezes_the_parameters, capsys, SumDeepSet),
                 "set_exact_sum", "turned requires_grad off")
+
+
+def test_check_exact_sum_leaves_the_global_generator_alone(capsys):
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    checks.check_exact_sum(set_exact_sum, SumDeepSet)
+    assert torch.equal(torch.rand(3), expected)
