@@ -31,11 +31,11 @@ def _int64_hint(arrays: dict[str, object]) -> str | None:
             ".astype(np.int64) (np.int32 is an integer type too, but not the one asked for).")
 
 
-def _leaves_numpy_global_state(draw: object) -> bool:
+def _leaves_numpy_global_state(draw: Callable[[], object]) -> bool:
     """Whether calling ``draw()`` leaves NumPy's global random state as it was (restoring it)."""
     state = np.random.get_state()
     try:
-        draw()  # type: ignore[operator]
+        draw()
         return _same_numpy_state(state, np.random.get_state())
     finally:
         np.random.set_state(state)
@@ -53,7 +53,8 @@ def check_create_train_dataset(create_train_dataset: Callable[..., object]) -> N
         c.expect(_is_int_array(X) and _is_int_array(y),
                  "X and y should be NumPy arrays of integers (digits are categories: the "
                  "models of Lab 02 embed them). Use np.int64.")
-        c.expect(_int64_hint({"X": X, "y": y}) is None, _int64_hint({"X": X, "y": y}))
+        wrong_dtype = _int64_hint({"X": X, "y": y})
+        c.expect(wrong_dtype is None, wrong_dtype or "")
         c.expect(X.shape == (n, m),
                  f"X should have shape (n_train, max_train_card) = {(n, m)}; got {X.shape}.")
         c.expect(y.shape == (n,), f"y should have shape (n_train,) = {(n,)}; got {y.shape}.")
@@ -133,7 +134,8 @@ def check_create_test_dataset(create_test_dataset: Callable[..., object]) -> Non
                  "every entry should be a NumPy array of integers (np.int64).")
         arrays = {**{f"X_test[{i}]": X for i, X in enumerate(X_test)},
                   **{f"y_test[{i}]": y for i, y in enumerate(y_test)}}
-        c.expect(_int64_hint(arrays) is None, _int64_hint(arrays))
+        wrong_dtype = _int64_hint(arrays)
+        c.expect(wrong_dtype is None, wrong_dtype or "")
         shapes = [X.shape for X in X_test]
         c.expect(shapes == [(n, k) for k in cards],
                  f"X_test[i] should have shape (n_per_card, cardinalities[i]); got {shapes}.")
