@@ -492,10 +492,17 @@ def _rows(course: Path, outcome: Outcome, release: nbformat.NotebookNode) -> lis
             row["manual"] = row["manual"] or manual
             if not manual:
                 row["points"] += (score or 0.0) / len(labels) if outcome.graded else 0.0
-    note = "; ".join(outcome.notes)
+    ids = {c.metadata[KEY]["grade_id"] for c in release.cells if KEY in c.get("metadata", {})}
+
+    def note(label: str) -> str:
+        """The notes about this exercise's cells, and those about the whole notebook."""
+        about = [n for n in outcome.notes if n.split(":", 1)[0] not in ids
+                 or label in exercise_of(n.split(":", 1)[0]).split("__")]
+        return "; ".join(about)
+
     return [{"student": outcome.student, "lab": outcome.lab, "exercise": label,
              "points": "" if row["manual"] else f"{row['points']:g}",
-             "max_points": f"{row['max']:g}", "note": note}
+             "max_points": f"{row['max']:g}", "note": note(label)}
             for label, row in per_exercise.items()]
 
 

@@ -1,4 +1,4 @@
-"""``make grade`` end to end, with nbgrader, on Lab 01 (the fastest lab): five submissions.
+"""``make grade`` end to end, with nbgrader, on Lab 01 (the fastest lab): six submissions.
 
 - ``correct``: the student notebook with the reference answers put in: full points;
 - ``unsolved``: the student notebook as generated: 0;
@@ -7,6 +7,8 @@
 - ``spoofed``: Exercise 1.1 unsolved and its check cell replaced by a print of the passing
   verdict, Exercise 1.2's check cell deleted: the original check cells run, 0 for 1.1, 1.2 still
   scores, and both changes are reported (CSV note, feedback page);
+- ``hidden``: Exercise 1.2 with wrong default cardinalities: the visible check (which passes
+  them) is satisfied, the hidden test is not: 0 for 1.2;
 - ``loop``: Exercise 1.1 never returns: killed at the notebook time limit and graded 0, while
   the submissions after it are still graded.
 
@@ -44,6 +46,14 @@ def create_train_dataset(*args, **kwargs):  # a wrong answer: padded on the righ
     X, y = _reference(*args, **kwargs)
     return np.array([np.roll(r, -(r == 0).sum()) for r in X]), y
 '''
+WRONG_DEFAULTS = '''
+_given = create_test_dataset
+
+
+def create_test_dataset(n_per_card=10_000, cardinalities=range(5, 100, 5), max_digit=10,
+                        seed=None):  # a wrong default: 5..95
+    return _given(n_per_card, cardinalities, max_digit, seed)
+'''
 LOOP = '''
 
 def create_train_dataset(*args, **kwargs):  # never returns
@@ -80,10 +90,11 @@ def cell(nb: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Grade the five submissions once; (submissions folder, CSV rows, seconds)."""
+    """Grade the six submissions once; (submissions folder, CSV rows, seconds)."""
     folder = tmp_path_factory.mktemp("submissions")
     subs = {"correct": solved(), "unsolved": student(), "wrong": solved(), "spoofed": solved(),
-            "loop": solved()}
+            "hidden": solved(), "loop": solved()}
+    cell(subs["hidden"], "ex-test-set").source += WRONG_DEFAULTS
     cell(subs["wrong"], "ex-train-set").source += RIGHT_PADDED
     cell(subs["loop"], "ex-train-set").source += LOOP
     spoofed = subs["spoofed"]
@@ -108,7 +119,7 @@ def scores(rows: list[dict], student: str) -> dict[str, str]:
 def test_the_csv_has_one_row_per_student_and_exercise(graded):
     _, rows, _ = graded
     assert list(rows[0]) == ["student", "lab", "exercise", "points", "max_points", "note"]
-    assert len(rows) == 5 * 4 and {r["lab"] for r in rows} == {LAB}
+    assert len(rows) == 6 * 4 and {r["lab"] for r in rows} == {LAB}
     assert all(r["max_points"] == "1" for r in rows)
 
 
@@ -117,6 +128,7 @@ def test_the_csv_has_one_row_per_student_and_exercise(graded):
     ("unsolved", {"ex-train-set": "0", "ex-test-set": "0"}),
     ("wrong", {"ex-train-set": "0", "ex-test-set": "1"}),
     ("spoofed", {"ex-train-set": "0", "ex-test-set": "1"}),
+    ("hidden", {"ex-train-set": "1", "ex-test-set": "0"}),
     ("loop", {"ex-train-set": "0", "ex-test-set": "0"}),
 ])
 def test_points(graded, student, expected):
@@ -125,32 +137,36 @@ def test_points(graded, student, expected):
     assert scores(rows, student) == {**expected, "ex-why-zero": "", "ex-left-right": ""}
 
 
-def notes(rows: list[dict], student: str) -> str:
-    return next(r["note"] for r in rows if r["student"] == student)
+def notes(rows: list[dict], student: str) -> dict[str, str]:
+    return {r["exercise"]: r["note"] for r in rows if r["student"] == student}
 
 
 def test_tampering_is_reported(graded):
     folder, rows, _ = graded
-    expected = ["ex-train-set-check: test cell modified, the original was run instead",
-                "ex-test-set-check: test cell missing, put back from the release"]
-    assert notes(rows, "spoofed") == "; ".join(expected)
+    modified = "ex-train-set-check: test cell modified, the original was run instead"
+    deleted = "ex-test-set-check: test cell missing, put back from the release"
+    assert notes(rows, "spoofed") == {"ex-train-set": modified, "ex-test-set": deleted,
+                                      "ex-why-zero": "", "ex-left-right": ""}
     page = (folder / "feedback" / "spoofed" / f"{LAB}.html").read_text(encoding="utf-8")
-    assert all(e in page for e in expected)
-    assert all(notes(rows, s) == "" for s in ("correct", "unsolved", "wrong"))
+    assert modified in page and deleted in page
+    for student in ("correct", "unsolved", "wrong", "hidden"):
+        assert set(notes(rows, student).values()) == {""}
 
 
 def test_a_notebook_that_never_finishes_scores_0_and_the_others_are_graded(graded):
     _, rows, seconds = graded
-    assert notes(rows, "loop") == f"not finished in {NOTEBOOK_TIMEOUT} s: graded 0"
-    assert seconds < 3 * NOTEBOOK_TIMEOUT + 120  # the loop cost its time limit, no more
+    assert set(notes(rows, "loop").values()) == {f"not finished in {NOTEBOOK_TIMEOUT} s: graded 0"}
+    assert seconds < 4 * NOTEBOOK_TIMEOUT + 120  # the loop cost its time limit, no more
 
 
 def test_feedback_for_every_graded_submission(graded):
     folder, _, _ = graded
     pages = sorted(p.parent.name for p in (folder / "feedback").glob(f"*/{LAB}.html"))
-    assert pages == ["correct", "spoofed", "unsolved", "wrong"]
+    assert pages == ["correct", "hidden", "spoofed", "unsolved", "wrong"]
     page = (folder / "feedback" / "wrong" / f"{LAB}.html").read_text(encoding="utf-8")
     assert "pad on the LEFT" in page  # the verdict's hint, raised by the check
+    page = (folder / "feedback" / "hidden" / f"{LAB}.html").read_text(encoding="utf-8")
+    assert "the default cardinalities are 5, 10, ..., 100." in page  # the hidden test's
 
 
 def test_every_release_is_the_student_notebook(tmp_path):
