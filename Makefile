@@ -88,7 +88,8 @@ students-full: $(STAMP)
 	CUDA_VISIBLE_DEVICES="" LABCODE_FULL_STUDENT_RUN=1 $(BIN)/python -m pytest -n auto \
 		tests/notebooks/test_student_experience.py
 
-# nbgrader end to end on Lab 01: five submissions (correct, unsolved, wrong, spoofed, endless)
+# nbgrader end to end on Lab 01: six submissions (correct, unsolved, wrong, spoofed, caught by a
+# hidden test, endless)
 # graded by `make grade`'s code, and every lab's nbgrader release equal to its student notebook.
 # Serial: the endless one must hit its time limit while the others finish well within theirs.
 grading: $(STAMP)
