@@ -51,7 +51,8 @@ def test_lab01_exercises_and_collapsed_solutions(lab01):
 
 def test_lab01_kept_outputs_are_rendered(lab01):
     text = text_of(lab01)
-    assert "create_train_dataset: all 14 checks passed" in text
+    # the verdict line of the self-check cell (its count of checks moves as the check grows)
+    assert re.search(r"✓ create_train_dataset: all \d+ checks passed", text), text[:2000]
     assert "test sets in all: 200000" in text
 
 
@@ -126,3 +127,22 @@ def test_lab_pages_link_to_the_student_notebook_not_the_solution(site):
     assert not (site / "_sources").exists()
     assert not list(site.rglob("*.ipynb")) or all(
         p.parent.name == "notebooks" for p in site.rglob("*.ipynb"))
+
+
+def test_names_urls_and_licences_come_from_the_config():
+    """The home page's title and the clone command are _config.yml's; every page's footer
+    states the licences; no placeholder is left outside inline code."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    url = config["repository"]["url"].rstrip("/")
+    intro = (HTML / "book" / "intro.html").read_text(encoding="utf-8")
+    assert re.search(rf"<h1>{re.escape(html.escape(config['title']))}<a", intro), "intro title"
+    setup = text_of((HTML / "book" / "setup.html").read_text(encoding="utf-8"))
+    assert f"git clone {url}.git\ncd {url.rsplit('/', 1)[-1]}" in setup
+    for page in sorted(HTML.rglob("*.html")):
+        if page.name == "index.html" and page.parent == HTML:
+            continue  # the root redirect
+        text = page.read_text(encoding="utf-8")
+        assert "labcode-licence" in text and "CC BY 4.0" in text, page
+        assert not re.search(r"\{\{\s*config\.", text), page  # inline code splits it
