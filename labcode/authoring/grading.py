@@ -370,7 +370,8 @@ def attach(submission: nbformat.NotebookNode, release: nbformat.NotebookNode
             index = len(nb.cells) if position is None else position + 1
             nb.cells.insert(index, restored)
             taken = {i + 1 if i >= index else i for i in taken}
-            what = "test cell" if test else "answer cell"
+            what = ("test cell" if test else "answer cell" if kind == "markdown"
+                    else "exercise cell (put back as its stub)")
             notes.append(f"{grade_id}: {what} missing, put back from the release")
         else:
             cell = nb.cells[index]
@@ -396,6 +397,22 @@ class Outcome:
     seconds: float = 0.0
 
 
+def _kill_tree(pid: int) -> None:
+    """Kill process ``pid``, its process group and every descendant: nbgrader and its kernel,
+    which jupyter_client starts in a session of its own."""
+    import psutil  # an ipykernel dependency
+
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        children = []
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+
+
 def _nbgrader(args: list[str], cwd: Path, timeout: float | None = None,
               env: dict[str, str] | None = None) -> tuple[int | None, str]:
     """Run ``nbgrader ARGS`` in its own process group; (return code or None on timeout, log)."""
@@ -408,7 +425,7 @@ def _nbgrader(args: list[str], cwd: Path, timeout: float | None = None,
         try:
             out, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)  # nbgrader and the kernel it started
+            _kill_tree(proc.pid)
             out, _ = proc.communicate()
             return None, out
     return proc.returncode, out
