@@ -86,6 +86,38 @@ def one_torch_thread():
     torch.set_num_threads(n)
 
 
+# --------------------------------------------------------------------------- float tolerances
+# A float comparison is relative to the scale of what is compared: float32 rounds every result
+# to within eps32/2 (6e-8) of its size, so an absolute 1e-5 is loose for outputs of size 0.01
+# and fails now and then for sums of many terms of size 1. Where the point is exactness
+# (invariance, padding that adds nothing, chunked = whole, batch independence) a test computes
+# in float64 and allows 1e-10 of the scale: rounding there is about n * 1.1e-16 for n terms.
+
+EPS32 = torch.finfo(torch.float32).eps  # 1.19e-7: the gap between 1 and the next float32
+
+
+def relative_error(actual, expected) -> float:
+    """``max |actual - expected|`` over the largest ``|entry|`` of either (0 when both are 0).
+
+    Computed in float64 from tensors or arrays: the difference as a share of the scale of what
+    is compared, so that one bound fits outputs of size 1e-3 and of size 1e3 alike.
+    """
+    a, b = (torch.as_tensor(t).detach().double() for t in (actual, expected))
+    scale = max(float(a.abs().max()), float(b.abs().max()))
+    return float((a - b).abs().max()) / scale if scale > 0 else 0.0
+
+
+def rounding_bound(terms: int, eps: float = EPS32, margin: float = 10.0) -> float:
+    """A bound, relative to the outputs' scale, on the rounding of a float computation in which
+    each output adds up ``terms`` numbers (float32 unless ``eps`` says otherwise).
+
+    Each addition rounds by at most eps/2 of its running total, so a sum of n terms is off by at
+    most about n eps/2 of the sum of their sizes; ``margin`` covers the few other operations on
+    each term (a product, an activation) and totals somewhat larger than the outputs.
+    """
+    return margin * eps * max(int(terms), 1)
+
+
 # --------------------------------------------------------------------------- self-checks
 
 

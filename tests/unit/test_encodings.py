@@ -14,6 +14,7 @@ from labcode.encodings import (
     latent_sweep,
     set_function,
 )
+from tests.conftest import relative_error
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -126,8 +127,8 @@ def test_latent_sweep_models_are_independent_and_masked():
 
 def test_latent_sweep_members_match_an_ordinary_deepset():
     torch.manual_seed(0)
-    model = LatentSweep("median", [(3, 2), (3, 4)], hidden_dim=5)
-    X = torch.rand(4, 3, 1)
+    model = LatentSweep("median", [(3, 2), (3, 4)], hidden_dim=5).double()
+    X = torch.rand(4, 3, 1, dtype=torch.float64)
     phi, rho = [p[1] for p in model.phi], [p[1] for p in model.rho]
 
     def mlp(ps, h):
@@ -136,8 +137,10 @@ def test_latent_sweep_members_match_an_ordinary_deepset():
             h = torch.relu(h) if k + 2 < len(ps) else h
         return h
 
-    z = mlp(phi, X).sum(dim=1)
-    assert torch.allclose(model(X)[1], mlp(rho, z), atol=1e-6)
+    with torch.no_grad():
+        z = mlp(phi, X).sum(dim=1)
+        # float64: the same products and sums, maybe in another order (~1e-16 relative)
+        assert relative_error(model(X)[1], mlp(rho, z)) < 1e-10
     assert torch.allclose(set_function(X, "median"), model.targets(X)[1])
 
 

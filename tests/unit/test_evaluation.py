@@ -20,6 +20,7 @@ from labcode.evaluation import (
     seed_table,
 )
 from labcode.models import DeepSets, LSTMBaseline
+from tests.conftest import relative_error
 
 
 class ExactSum(nn.Module):
@@ -60,15 +61,16 @@ def test_left_pad():
 
 def test_predict_matches_the_model_in_any_batch_size():
     torch.manual_seed(0)
-    model = DeepSets(11, 8, 4)
+    model = DeepSets(11, 8, 4).double()
     model.train()
     X = np.random.default_rng(0).integers(0, 11, size=(25, 6))
     with torch.no_grad():
-        direct = model(torch.as_tensor(X)).double().numpy()
+        direct = model(torch.as_tensor(X)).numpy()
     for batch_size in (1, 7, 1000):
         pred = predict(model, X, batch_size=batch_size)
         assert pred.dtype == np.float64 and pred.shape == (25,)
-        assert np.allclose(pred, direct, atol=1e-6)
+        # float64: batches of any size agree up to rounding (~1e-16 relative)
+        assert relative_error(pred, direct) < 1e-10
     assert model.training  # predict restores the mode it found
 
 
@@ -126,13 +128,17 @@ def test_results_table():
 
 def test_element_contributions_of_a_deepsets():
     torch.manual_seed(0)
-    model = DeepSets(11, 6, 5)
+    model = DeepSets(11, 6, 5).double()
     c, b = element_contributions(model)
     with torch.no_grad():
         phi = torch.tanh(model.fc1(model.embedding.weight))  # (11, 5): phi of every token
         expected = (phi @ model.fc2.weight[0]).numpy()
-    assert c.shape == (11,) and np.allclose(c, expected, atol=1e-5)
-    assert b == pytest.approx(model.fc2.bias.item(), abs=1e-5)
+        bias = model.fc2.bias.item()
+    # float64: c and b are differences of outputs f = 2c + b, exact up to rounding of their
+    # size (~1e-16), hence relative to the largest of |c| and |b|
+    scale = max(np.abs(expected).max(), abs(bias))
+    assert c.shape == (11,) and np.abs(c - expected).max() < 1e-10 * scale
+    assert abs(b - bias) < 1e-10 * scale
 
 
 def test_element_contributions_refuses_an_lstm():

@@ -12,6 +12,7 @@ from labcode.data import make_data
 from labcode.models import DeepSet, count_params, logits_of, mlp
 from labcode.symmetry import invariance_deviation
 from labcode.training import steps_to_reach, train_steps
+from tests.conftest import EPS32, relative_error
 
 
 @pytest.fixture(autouse=True)
@@ -37,10 +38,12 @@ def test_make_data_content_matches_the_label():
     X, y = make_data(1000, generator=1)
     x, label = X[:, :, 0], y[:, 0]
     zero = label == 0
-    assert torch.all(((x - 1 / 3).abs() < 1e-7).sum(1)[zero] == 3)
-    assert torch.all(((x - 1 / 5).abs() < 1e-7).sum(1)[~zero] == 5)
+    # the float32 numbers nearest 1/3 and 1/5, exactly
+    assert torch.all((x == torch.tensor(1 / 3)).sum(1)[zero] == 3)
+    assert torch.all((x == torch.tensor(1 / 5)).sum(1)[~zero] == 5)
     assert torch.all((x != 0).sum(1) == torch.where(zero, 3, 5))
-    assert torch.allclose(x.sum(1), torch.ones(1000))  # both classes sum to 1
+    # both classes sum to 1, up to float32 rounding: 1/3 and 1/5 round by eps32 / 2 each
+    assert (x.sum(1) - 1).abs().max() <= 4 * EPS32
 
 
 def test_make_data_positions_are_random_and_rows_shuffled():
@@ -95,17 +98,22 @@ def test_deepset_classifier_defaults():
 @pytest.mark.parametrize("activation", ["tanh", "relu", "none"])
 @pytest.mark.parametrize("pooling", ["sum", "mean", "max"])
 def test_deepset_classifier_is_invariant_for_every_option(activation, pooling):
-    model = DeepSet(in_features=2, activation=activation, pooling=pooling)
-    x = torch.rand(40, 10, 2)
-    assert invariance_deviation(model.logits, x, n_perms=10, seed=0) <= 1e-6
+    model = DeepSet(in_features=2, activation=activation, pooling=pooling).double()
+    x = torch.rand(40, 10, 2, dtype=torch.float64)
+    with torch.no_grad():
+        scale = float(model.logits(x).abs().max())
+    # float64: a pool of 10 elements in another order moves by ~10 * 1e-16 of the logits' size
+    assert invariance_deviation(model.logits, x, n_perms=10, seed=0) <= 1e-10 * scale
 
 
 def test_activation_none_makes_phi_affine():
-    phi = DeepSet(activation="none").phi
+    phi = DeepSet(activation="none").phi.double()
     assert not any(isinstance(m, (nn.Tanh, nn.ReLU)) for m in phi)
-    a, b = torch.rand(5, 10, 1), torch.rand(5, 10, 1)
-    for t in (0.3, -1.7, 2.0):  # affine: phi(t a + (1 - t) b) = t phi(a) + (1 - t) phi(b)
-        assert torch.allclose(phi(t * a + (1 - t) * b), t * phi(a) + (1 - t) * phi(b), atol=1e-5)
+    a, b = torch.rand(5, 10, 1, dtype=torch.float64), torch.rand(5, 10, 1, dtype=torch.float64)
+    with torch.no_grad():
+        for t in (0.3, -1.7, 2.0):  # affine: phi(t a + (1 - t) b) = t phi(a) + (1 - t) phi(b)
+            # float64: equal up to rounding, ~1e-16 of the size of the values
+            assert relative_error(phi(t * a + (1 - t) * b), t * phi(a) + (1 - t) * phi(b)) < 1e-10
     tanh_phi = DeepSet(activation="tanh").phi
     assert any(isinstance(m, nn.Tanh) for m in tanh_phi)
     assert any(isinstance(m, nn.ReLU) for m in DeepSet(activation="relu").phi)
@@ -136,7 +144,7 @@ def test_mlp_builder():
     X, _ = make_data(8, generator=0)
     assert net(X).shape == (8, 1)
     assert torch.allclose(torch.sigmoid(logits_of(net, X)), net(X))
-    assert count_params(mlp(hidden_dims=(32, 32))) == 1441
+    assert count_params(mlp(hidden_dims=(32, 32))) == (10 * 32 + 32) + (32 * 32 + 32) + (32 + 1)
     assert count_params(mlp(hidden_dims=())) == 11  # logistic regression
     no_sigmoid = mlp(hidden_dims=(4,), activation="tanh", sigmoid=False)
     assert not isinstance(no_sigmoid[-1], nn.Sigmoid)
