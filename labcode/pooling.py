@@ -1,7 +1,9 @@
 """Pooling: how a set model turns per-element features into one representation of the set.
 
 - :func:`pool` -- sum, mean or max over the elements, ignoring padding;
-- :class:`PMA` -- attention pooling with learned seed vectors (Lee et al., 2019);
+- :class:`PMA` -- attention pooling with learned seed vectors (Lee et al., 2019), and
+  :func:`stream_pma`, which computes it chunk by chunk, exactly, with the online softmax
+  (:func:`softmax_state`, :func:`merge_softmax_states`);
 - :class:`SlotSetEncoder` -- sigmoid attention normalised over slots (Andreis et al., 2021),
   which can encode a set chunk by chunk and get exactly the same result.
 
@@ -111,6 +113,78 @@ class PMA(nn.Module):
         if self.feedforward is not None:
             out = out + self.feedforward(out)
         return out.reshape(h.shape[0], self.num_seeds * self.dim)
+
+    def scores_and_values(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The attention's inputs for a set or a chunk of one (no padding mask).
+
+        Returns ``scores`` ``(batch, heads, seeds, n)``, each seed's scaled dot product with
+        each element's key, and ``values`` ``(batch, heads, n, head_dim)``: the attention of
+        ``forward`` is ``softmax(scores, dim=-1) @ values``, which :meth:`readout` finishes.
+        """
+        h, _ = _check_features(h, None)
+        if h.shape[-1] != self.dim:
+            raise ValueError(f"expected {self.dim} features per element, got {h.shape[-1]}")
+        check_dtype(self, h, "h")
+        att = self.attention
+        heads, head_dim = att.num_heads, self.dim // att.num_heads
+        w_q, w_k, w_v = att.in_proj_weight.chunk(3)
+        b_q, b_k, b_v = att.in_proj_bias.chunk(3)
+
+        def split(t: torch.Tensor) -> torch.Tensor:  # (batch, m, dim) -> (batch, heads, m, hd)
+            return t.reshape(t.shape[0], t.shape[1], heads, head_dim).transpose(1, 2)
+
+        q = split(nn.functional.linear(self.seeds, w_q, b_q).expand(h.shape[0], -1, -1))
+        k, v = split(nn.functional.linear(h, w_k, b_k)), split(nn.functional.linear(h, w_v, b_v))
+        return q @ k.transpose(-1, -2) / math.sqrt(head_dim), v
+
+    def readout(self, attended: torch.Tensor) -> torch.Tensor:
+        """Finish :meth:`forward` from ``softmax(scores) @ values``, ``(batch, heads, seeds,
+        head_dim)``: merge the heads, project, add the seeds, the feed-forward block."""
+        batch = attended.shape[0]
+        merged = attended.transpose(1, 2).reshape(batch, self.num_seeds, self.dim)
+        out = self.seeds + self.attention.out_proj(merged)
+        if self.feedforward is not None:
+            out = out + self.feedforward(out)
+        return out.reshape(batch, self.num_seeds * self.dim)
+
+
+SoftmaxState = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+
+
+def softmax_state(scores: torch.Tensor, values: torch.Tensor) -> SoftmaxState:
+    """The online-softmax state of one chunk: ``(m, s, w)``.
+
+    ``scores`` ``(..., queries, n)``: one row per query, one score per element of the chunk;
+    ``values`` ``(..., n, d)``. Per query, ``m`` ``(..., queries)`` is the largest score, ``s``
+    ``(..., queries)`` the sum of ``exp(score - m)`` and ``w`` ``(..., queries, d)`` the sum of
+    ``exp(score - m) * value``; ``w / s[..., None]`` is ``softmax(scores) @ values``.
+    """
+    m = scores.amax(dim=-1)
+    e = torch.exp(scores - m.unsqueeze(-1))
+    return m, e.sum(dim=-1), e @ values
+
+
+def merge_softmax_states(a: SoftmaxState, b: SoftmaxState) -> SoftmaxState:
+    """The state of the union of two chunks: both rescaled to the larger maximum (the online
+    softmax of FlashAttention)."""
+    m = torch.maximum(a[0], b[0])
+    ra, rb = torch.exp(a[0] - m), torch.exp(b[0] - m)
+    return m, ra * a[1] + rb * b[1], ra.unsqueeze(-1) * a[2] + rb.unsqueeze(-1) * b[2]
+
+
+def stream_pma(pma: PMA, chunks: object) -> torch.Tensor:
+    """``pma`` of a set given as an iterable of chunks ``(batch, n_j, dim)``, never holding
+    more than one chunk: the state ``(m, s, w)`` of :func:`softmax_state`, merged chunk by
+    chunk, then :meth:`PMA.readout` of ``w / s``. Equal to ``pma`` of the whole set, to
+    rounding."""
+    state = None
+    for chunk in chunks:
+        part = softmax_state(*pma.scores_and_values(chunk))
+        state = part if state is None else merge_softmax_states(state, part)
+    if state is None:
+        raise ValueError("stream_pma needs at least one chunk")
+    _, s, w = state
+    return pma.readout(w / s.unsqueeze(-1))
 
 
 class SlotSetEncoder(nn.Module):

@@ -23,11 +23,20 @@ from labcode.checks.lab04 import check_invariance_deviation, check_permuted_copi
 from labcode.checks.lab05 import check_exact_sum, check_separation
 from labcode.checks.lab06 import check_make_pairs, check_pooled_pairs
 from labcode.checks.lab07 import check_best_constant, check_pool
-from labcode.checks.lab08 import check_aggregate, check_minibatch_consistency_error
-from labcode.checks.lab09 import check_equivariant_layer, check_make_odd_one_out
+from labcode.checks.lab08 import (
+    check_aggregate,
+    check_minibatch_consistency_error,
+    check_online_softmax,
+)
+from labcode.checks.lab09 import (
+    check_equivariant_basis,
+    check_equivariant_layer,
+    check_make_odd_one_out,
+)
 from labcode.checks.lab10 import (
     check_critical_points,
     check_delete_points,
+    check_invariant_features,
     check_random_rotate_z,
 )
 from labcode.checks.lab11 import check_decode_power_sums, check_power_sum_encoding
@@ -55,11 +64,14 @@ __all__ = [
     "check_best_constant",
     "check_aggregate",
     "check_minibatch_consistency_error",
+    "check_online_softmax",
     "check_equivariant_layer",
     "check_make_odd_one_out",
+    "check_equivariant_basis",
     "check_random_rotate_z",
     "check_delete_points",
     "check_critical_points",
+    "check_invariant_features",
     "check_power_sum_encoding",
     "check_decode_power_sums",
 ]

@@ -1,4 +1,5 @@
-"""Self-checks of Lab 08: aggregating chunk encodings, measuring consistency."""
+"""Self-checks of Lab 08: aggregating chunk encodings, measuring consistency, streaming the
+softmax of attention pooling."""
 
 from __future__ import annotations
 
@@ -174,3 +175,166 @@ def check_minibatch_consistency_error(minibatch_consistency_error: Callable[...,
         c.expect(abs(err - want) < 1e-4 * want, hint)
 
     _run("minibatch_consistency_error", minibatch_consistency_error, body)
+
+
+def check_online_softmax(chunk_state: Callable[..., object],
+                         merge_states: Callable[..., object]) -> None:
+    """Self-check for Lab 08's ``chunk_state`` and ``merge_states``: a PMA streamed chunk by
+    chunk with the state (m, s, w) equals the PMA of the whole set, on random chunk sizes, a
+    sorted stream and scores far beyond exp's range; any correct formula passes."""
+    import torch
+
+    from labcode.pooling import PMA
+
+    def state_of(scores: torch.Tensor, values: torch.Tensor, what: str) -> tuple:
+        given = (scores.clone(), values.clone())
+        out = chunk_state(scores, values)
+        if not (torch.equal(scores, given[0]) and torch.equal(values, given[1])):
+            raise _Fail("chunk_state changed its scores or values in place (sub_, exp_, ...): "
+                        "the caller uses them again; compute with new tensors.")
+        lead = tuple(scores.shape[:-1])
+        want = {"m": lead, "s": lead, "w": (*lead, values.shape[-1])}
+        if out is None:
+            raise _Fail("chunk_state returned None: did you forget the `return`?")
+        if not (isinstance(out, tuple | list) and len(out) == 3):
+            raise _Fail("chunk_state should return a tuple of three tensors (m, s, w); got "
+                        f"{type(out).__name__}" + (f" of length {len(out)}"
+                                                   if isinstance(out, tuple | list) else "")
+                        + ".")
+        for name, t in zip("msw", out, strict=True):
+            if not isinstance(t, torch.Tensor):
+                raise _Fail(f"{name} should be a tensor, got {type(t).__name__}.")
+            if tuple(t.shape) != want[name]:
+                raise _Fail(f"for scores of shape {tuple(scores.shape)} (one row per query) and "
+                            f"values of shape {tuple(values.shape)}, {name} should have shape "
+                            f"{want[name]}, got {tuple(t.shape)}: reduce the scores over the "
+                            "elements, dim=-1 (no keepdim=True), and w = e @ values.")
+            if t.dtype != scores.dtype:
+                raise _Fail(f"{name} should keep the dtype of the scores ({scores.dtype}), got "
+                            f"{t.dtype}.")
+        if not all(torch.isfinite(t).all() for t in out):
+            raise _Fail(f"chunk_state gave inf or nan on {what}: exp of a score of 1000 "
+                        "overflows to inf. Subtract the chunk's largest score m first, "
+                        "exp(scores - m), so that every exponent is <= 0.")
+        return tuple(out)
+
+    def merge(a: tuple, b: tuple, what: str) -> tuple:
+        given = [t.clone() for t in (*a, *b)]
+        out = merge_states(a, b)
+        if not all(torch.equal(t, u) for t, u in zip((*a, *b), given, strict=True)):
+            raise _Fail("merge_states changed its input states in place (mul_, +=, ...): the "
+                        "caller may use them again; compute with new tensors.")
+        if not (isinstance(out, tuple | list) and len(out) == 3) or not all(
+                isinstance(t, torch.Tensor) and t.shape == u.shape
+                for t, u in zip(out, a, strict=True)):
+            raise _Fail("merge_states should return a state like its inputs, a tuple of three "
+                        "tensors (m, s, w) of the same shapes.")
+        if not all(torch.isfinite(t).all() for t in out):
+            raise _Fail(f"merge_states gave inf or nan on {what}: exp(m_b - m_a) overflows when "
+                        "a later chunk scores far higher. Take the larger maximum as the new "
+                        "m = max(m_a, m_b) and rescale both chunks by exp(m_old - m), which is "
+                        "at most 1.")
+        return tuple(out)
+
+    def readout(state: tuple) -> torch.Tensor:
+        return state[2] / state[1].unsqueeze(-1)
+
+    def close(a: torch.Tensor, b: torch.Tensor, rel: float) -> bool:
+        return bool((a - b).abs().max() <= rel * max(float(b.abs().max()), 1e-30))
+
+    def body(c: _Checker) -> None:
+        c.expect(callable(merge_states), "pass your functions themselves, "
+                 f"check_online_softmax(chunk_state, merge_states); got a "
+                 f"{type(merge_states).__name__} for merge_states.")
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            scores = torch.randn(2, 3, 7)            # (batch, queries, n)
+            values = torch.randn(2, 7, 4)            # (batch, n, d)
+            split = [2, 1, 4]
+            pma = PMA(8, num_heads=2, num_seeds=3).double()
+            h = torch.randn(2, 300, 8, dtype=torch.float64)
+            cuts = torch.randint(1, 40, (30,)).tolist()
+        want = torch.softmax(scores, -1) @ values
+        one = state_of(scores, values, "random scores")
+        c.expect(close(one[0], scores.amax(-1), 1e-6) or close(readout(one), want, 1e-5),
+                 "m should be the largest score of each row, scores.amax(dim=-1).")
+        c.expect(close(readout(one), want, 1e-5),
+                 "for one chunk, w / s should be softmax(scores) @ values: s = sum of "
+                 "exp(scores - m) over the elements, w = the same weights times the values, "
+                 "e @ values.")
+        far = state_of(scores * 10 + 1000, values, "scores near 1000")
+        c.expect(close(readout(far), torch.softmax(scores * 10 + 1000, -1) @ values, 1e-5),
+                 "on scores near 1000, w / s should still be the softmax-weighted mean: "
+                 "subtract the largest score m before exp.")
+        # two chunks whose largest scores differ by 5: the sums need rescaling
+        shifted = torch.cat([scores[..., :3], scores[..., 3:] + 5], -1)
+        parts = [state_of(x, v, "a chunk") for x, v in zip(
+            shifted.split([3, 4], -1), values.split([3, 4], 1), strict=True)]
+        merged = merge(parts[0], parts[1], "two chunks")
+        whole = torch.softmax(shifted, -1) @ values
+        if not close(readout(merged), whole, 1e-5):
+            a, b = parts
+            no_rescale = (a[2] + b[2]) / (a[1] + b[1]).unsqueeze(-1)
+            averaged = (readout(a) + readout(b)) / 2
+            sizes = torch.tensor([3.0, 4.0]).view(2, 1, 1, 1)
+            weighted = (sizes * torch.stack([readout(a), readout(b)])).sum(0) / 7
+            hint = ("the merged w / s should be the softmax-weighted mean of both chunks: "
+                    "with m = max(m_a, m_b), s = exp(m_a - m) s_a + exp(m_b - m) s_b and w "
+                    "likewise.")
+            top = torch.maximum(a[0], b[0])
+            up_a, up_b = torch.exp(top - a[0]), torch.exp(top - b[0])
+            upside = ((up_a.unsqueeze(-1) * a[2] + up_b.unsqueeze(-1) * b[2])
+                      / (up_a * a[1] + up_b * b[1]).unsqueeze(-1))
+            if close(readout(merged), no_rescale, 1e-5):
+                hint = ("you added the sums of the two chunks as they are, but each was "
+                        "computed with its own m: rescale the old sums to the new maximum, "
+                        "s = exp(m_a - m) s_a + exp(m_b - m) s_b, and w likewise.")
+            elif close(readout(merged), upside, 1e-5):
+                hint = ("you rescaled by exp(m - m_old), upside down: a chunk whose maximum "
+                        "was below the new m must shrink, by exp(m_old - m) <= 1.")
+            elif close(readout(merged), averaged, 1e-5) or close(readout(merged), weighted,
+                                                                    1e-5):
+                hint = ("you averaged the chunks' normalised outputs w / s, the g of section "
+                        "3 that fails: a chunk's share of the softmax is its s (times "
+                        "exp(m_j - m)), not its size. Keep the sums and rescale them.")
+            c.expect(False, hint)
+        c.expect(close(readout(merge(parts[1], parts[0], "two chunks, in the other order")),
+                       whole, 1e-5),
+                 "merging the same two chunks in the other order should give the same w / s: "
+                 "the union of two chunks does not depend on which came first.")
+        # a later chunk scores 1000 more: the new maximum must be the larger one
+        rising = torch.cat([scores[..., :3], scores[..., 3:] + 1000], -1)
+        parts = [state_of(x, v, "a chunk") for x, v in zip(
+            rising.split([3, 4], -1), values.split([3, 4], 1), strict=True)]
+        merged = merge(parts[0], parts[1], "a first chunk near 0 and a second near 1000")
+        c.expect(close(readout(merged), torch.softmax(rising, -1) @ values, 1e-5),
+                 "when the second chunk scores 1000 more, its elements take all the weight: "
+                 "the new m is the larger maximum, m = max(m_a, m_b).")
+        # the PMA, streamed: random chunk sizes, then a sorted stream of 5 chunks
+        with torch.no_grad():
+            cuts = cuts[: next(i for i in range(len(cuts)) if sum(cuts[: i + 1]) >= 300) + 1]
+            cuts[-1] = 300 - sum(cuts[:-1])
+            order = h[..., 0].argsort(dim=1)
+            sorted_h = h.gather(1, order[..., None].expand_as(h))
+            for x, sizes, what in [(h, cuts, f"{len(cuts)} chunks of random sizes"),
+                                   (sorted_h, [60, 5, 100, 35, 100],
+                                    "a stream sorted by its first feature, 5 chunks")]:
+                state = None
+                for chunk in x.split(sizes, dim=1):
+                    part = state_of(*pma.scores_and_values(chunk), "a chunk")
+                    state = part if state is None else merge(state, part, what)
+                streamed = pma.readout(readout(state))
+                c.expect(close(streamed, pma(x), 1e-10),
+                         f"a PMA streamed over {what} with your state differs from the PMA of "
+                         "the whole set (in float64, beyond rounding): check the rescaling, "
+                         "exp(m_old - m_new) on both s and w.")
+        # three chunks, merged in both groupings
+        chunks = [state_of(x, v, "a chunk") for x, v in zip(
+            shifted.split(split, -1), values.split(split, 1), strict=True)]
+        left = merge(merge(chunks[0], chunks[1], "three chunks"), chunks[2], "three chunks")
+        right = merge(chunks[0], merge(chunks[1], chunks[2], "three chunks"), "three chunks")
+        c.expect(close(readout(left), whole, 1e-5) and close(readout(right), whole, 1e-5),
+                 "merging (a, b) then c, or a with (b, c), should both give the softmax-"
+                 "weighted mean of the three chunks.")
+
+    _run("chunk_state and merge_states", chunk_state, body)

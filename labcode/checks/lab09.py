@@ -1,4 +1,5 @@
-"""Self-checks of Lab 09: the equivariant layer and the odd-one-out generator."""
+"""Self-checks of Lab 09: the equivariant layer, the odd-one-out generator and the basis of
+the equivariant linear maps."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from labcode.checks._common import (
     _call_tensor_fn,
     _Checker,
     _construct,
+    _Fail,
     _is_float32_tensor,
     _run,
 )
@@ -243,3 +245,111 @@ def check_make_odd_one_out(make_odd_one_out: Callable[..., object]) -> None:
                      f"be {expected:.1f}, got {far_odd:.1f}.")
 
     _run("make_odd_one_out", make_odd_one_out, body)
+
+
+#: The number of equivariant linear maps of tensors with ``order`` indices of size ``n``: the
+#: partitions of 2 * order index positions into at most n blocks (Maron et al., 2019).
+_DIMENSIONS = {(2, 1): 2, (3, 1): 2, (5, 1): 2, (3, 2): 14, (4, 2): 15}
+
+
+def check_equivariant_basis(equivariant_basis: Callable[..., object]) -> None:
+    """Self-check for Lab 09's ``equivariant_basis(n, order)``: the right number of maps, each
+    commuting with random permutations, linearly independent; any basis and method pass."""
+    import itertools
+
+    import numpy as np
+    import torch
+
+    def permutation_action(order_: tuple[int, ...], n: int, order: int) -> torch.Tensor:
+        p = torch.eye(n, dtype=torch.float64)[list(order_)]
+        a = p
+        for _ in range(order - 1):
+            a = torch.kron(a, p)
+        return a
+
+    def basis_of(n: int, order: int) -> torch.Tensor:
+        call = f"equivariant_basis({n}, order={order})"
+        size = n ** order
+        out = equivariant_basis(n, order=order)
+        if out is None:
+            raise _Fail(f"{call} returned None: did you forget the `return`?")
+        if isinstance(out, list | tuple) and out and all(
+                isinstance(t, torch.Tensor | np.ndarray) for t in out):
+            out = torch.stack([torch.as_tensor(t) for t in out])
+        if isinstance(out, np.ndarray):
+            out = torch.from_numpy(out)
+        if not isinstance(out, torch.Tensor):
+            raise _Fail(f"{call} should return a tensor of shape (k, {size}, {size}), the k "
+                        f"basis matrices; got a {type(out).__name__}.")
+        if out.dim() != 3 or tuple(out.shape[1:]) != (size, size):
+            hint = (f"{call} should return a tensor of shape (k, {size}, {size}): k matrices "
+                    f"that map R^{size} to itself; got {tuple(out.shape)}.")
+            if order == 2 and tuple(out.shape[1:]) == (n, n):
+                hint += (" For order=2 the input is a flattened n x n matrix, n**2 numbers, "
+                         "and a permutation acts on it as torch.kron(P, P).")
+            elif out.dim() == 2 and out.shape[1] == size * size:
+                hint += " Reshape the flattened solutions, .reshape(-1, size, size)."
+            raise _Fail(hint)
+        if not out.is_floating_point() or not torch.isfinite(out).all():
+            raise _Fail(f"{call} should hold finite real numbers (float64).")
+        return out.detach().double()
+
+    def body(c: _Checker) -> None:
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            randoms = {n: [tuple(torch.randperm(n).tolist()) for _ in range(8)]
+                       for n in (2, 3, 4, 5)}
+        for (n, order), dim in _DIMENSIONS.items():
+            call = f"equivariant_basis({n}, order={order})"
+            basis = basis_of(n, order)
+            k = basis.shape[0]
+            scale = basis.flatten(1).norm(dim=1)
+            c.expect(k > 0 and bool((scale > 1e-8).all()),
+                     f"{call}: every basis element must be a nonzero matrix, and there is at "
+                     f"least one (the identity commutes with everything); got {k} matrices"
+                     + (", some of them zero." if k else "."))
+
+            def commutes(perm: tuple[int, ...], n: int = n, order: int = order,
+                         basis: torch.Tensor = basis, scale: torch.Tensor = scale
+                         ) -> torch.Tensor:
+                a = permutation_action(perm, n, order)
+                gap = (a @ basis - basis @ a).flatten(1).norm(dim=1)
+                return gap <= 1e-6 * scale
+
+            ok = all(bool(commutes(perm).all()) for perm in randoms[n])
+            hint = ""
+            if not ok:
+                swap = tuple([1, 0, *range(2, n)])
+                cycle = tuple(torch.arange(n).roll(1).tolist())
+                hint = (f"{call}: some of your matrices W do not commute with a random "
+                        "permutation, P W != W P (P acting as torch.kron(P, P) for order 2). "
+                        "Take the right singular vectors whose singular values are near "
+                        "zero, the null space of the constraints, not the largest ones.")
+                if n > 2 and bool(commutes(cycle).all()):
+                    hint = (f"{call}: your matrices commute with the cycle but not with every "
+                            "permutation: the cycle alone generates only the rotations. Add "
+                            "the constraints of a swap of two elements.")
+                elif n > 2 and bool(commutes(swap).all()):
+                    hint = (f"{call}: your matrices commute with a swap of two elements, not "
+                            "with every permutation: add the constraints of the cycle "
+                            "0 -> 1 -> ... -> n-1 -> 0; with the swap it generates them all.")
+            c.expect(ok, hint)
+            values = torch.linalg.svdvals(basis.flatten(1) / scale[:, None])
+            c.expect(bool(values[-1] > 1e-6 * values[0]),
+                     f"{call}: your {k} matrices are not linearly independent (one is a "
+                     "combination of the others): return a basis, e.g. orthonormal singular "
+                     "vectors.")
+            c.expect(k == dim,
+                     f"{call}: found {k} independent equivariant maps, but there are {dim}. "
+                     + ("Count as zero the singular values below a tolerance relative to the "
+                        "largest one (say 1e-9 times it): rounding leaves them near 1e-15, "
+                        "not exactly 0." if k < dim else "Check the constraints."))
+        # every permutation of 3 elements, not only random ones
+        basis = basis_of(3, 1)
+        for perm in itertools.permutations(range(3)):
+            a = permutation_action(perm, 3, 1)
+            c.expect(bool(((a @ basis - basis @ a).abs() <= 1e-6 * basis.abs().amax()).all()),
+                     "equivariant_basis(3): some matrix does not commute with the permutation "
+                     f"{perm}.")
+
+    _run("equivariant_basis", equivariant_basis, body)

@@ -271,3 +271,133 @@ def test_unfinished_consistency_error(capsys):
         raise NotImplementedError()
     assert_not_implemented(verdict(checks.check_minibatch_consistency_error, unfinished, capsys),
                            "minibatch_consistency_error")
+
+
+# ------------------------------------------------------------ chunk_state and merge_states
+
+STREAMING = solution_namespace(8, ["chunk_state", "merge_states"])
+chunk_state, merge_states = STREAMING["chunk_state"], STREAMING["merge_states"]
+NAME = "chunk_state and merge_states"
+
+
+def test_the_solution_online_softmax_passes(capsys):
+    out = verdict(checks.check_online_softmax, chunk_state, capsys, merge_states)
+    assert out.startswith(f"✓ {NAME}: all 9 checks passed"), out
+
+
+def test_the_library_online_softmax_passes(capsys):
+    from labcode.pooling import merge_softmax_states, softmax_state
+
+    out = verdict(checks.check_online_softmax, softmax_state, capsys, merge_softmax_states)
+    assert out.startswith("✓"), out
+
+
+def state_by_logsumexp(scores, values):
+    """Correct, another state: m = logsumexp, s = 1, w = the softmax-weighted mean."""
+    m = torch.logsumexp(scores, -1)
+    return m, torch.ones_like(m), torch.softmax(scores, -1) @ values
+
+
+def merge_by_logaddexp(a, b):
+    m = torch.logaddexp(a[0], b[0])
+    share_a, share_b = torch.exp(a[0] - m), torch.exp(b[0] - m)
+    mean_a, mean_b = a[2] / a[1].unsqueeze(-1), b[2] / b[1].unsqueeze(-1)
+    return m, torch.ones_like(m), share_a[..., None] * mean_a + share_b[..., None] * mean_b
+
+
+def state_by_einsum(scores, values):
+    """Correct: max with keepdim, einsum."""
+    m = scores.max(dim=-1, keepdim=True).values
+    e = (scores - m).exp()
+    return m.squeeze(-1), e.sum(-1), torch.einsum("...qn,...nd->...qd", e, values)
+
+
+def merge_by_stacking(a, b):
+    """Correct: stack both states, one max over them."""
+    ms = torch.stack([a[0], b[0]])
+    m = ms.max(0).values
+    r = (ms - m).exp()
+    return (m, (r * torch.stack([a[1], b[1]])).sum(0),
+            (r.unsqueeze(-1) * torch.stack([a[2], b[2]])).sum(0))
+
+
+@pytest.mark.parametrize("state, merge", [(state_by_logsumexp, merge_by_logaddexp),
+                                          (state_by_einsum, merge_by_stacking),
+                                          (state_by_einsum, merge_states)])
+def test_online_softmax_in_other_styles_passes(state, merge, capsys):
+    out = verdict(checks.check_online_softmax, state, capsys, merge)
+    assert out.startswith("✓"), out
+
+
+def no_max_subtracted(scores, values):  # exp(1000) overflows
+    e = scores.exp()
+    return torch.zeros(scores.shape[:-1]), e.sum(-1), e @ values
+
+
+def sum_without_max(a, b):  # keeps the first chunk's m: exp(m_b - m_a) overflows
+    r = torch.exp(b[0] - a[0])
+    return a[0], a[1] + r * b[1], a[2] + r[..., None] * b[2]
+
+
+def no_rescaling(a, b):  # forgets to rescale the old sums
+    return torch.maximum(a[0], b[0]), a[1] + b[1], a[2] + b[2]
+
+
+def averages_outputs(a, b):  # the mean of the chunks' normalised outputs
+    out = (a[2] / a[1][..., None] + b[2] / b[1][..., None]) / 2
+    return torch.maximum(a[0], b[0]), torch.ones_like(a[1]), out
+
+
+def rescales_upside_down(a, b):
+    m = torch.maximum(a[0], b[0])
+    ra, rb = torch.exp(m - a[0]), torch.exp(m - b[0])
+    return m, ra * a[1] + rb * b[1], ra[..., None] * a[2] + rb[..., None] * b[2]
+
+
+def keeps_dim(scores, values):
+    m, s, w = chunk_state(scores, values)
+    return m.unsqueeze(-1), s.unsqueeze(-1), w
+
+
+def merges_in_place(a, b):
+    m = torch.maximum(a[0], b[0])
+    ra, rb = torch.exp(a[0] - m), torch.exp(b[0] - m)
+    a[1].mul_(ra).add_(rb * b[1])
+    return m, a[1], ra[..., None] * a[2] + rb[..., None] * b[2]
+
+
+def returns_the_mean(scores, values):  # no state: the chunk's output only
+    return torch.softmax(scores, -1) @ values
+
+
+def mean_not_sum(scores, values):  # s and w as means over the elements
+    m, s, w = chunk_state(scores, values)
+    n = scores.shape[-1]
+    return m, s / n, w
+
+
+@pytest.mark.parametrize("state, merge, hint", [
+    (no_max_subtracted, merge_states, "Subtract the chunk's largest score m first"),
+    (chunk_state, sum_without_max, "Take the larger maximum as the new m"),
+    (chunk_state, no_rescaling, "rescale the old sums to the new maximum"),
+    (chunk_state, averages_outputs, "you averaged the chunks' normalised outputs"),
+    (chunk_state, rescales_upside_down, "upside down"),
+    (keeps_dim, merge_states, "no keepdim=True"),
+    (chunk_state, merges_in_place, "changed its input states in place"),
+    (returns_the_mean, merge_states, "a tuple of three tensors (m, s, w)"),
+    (mean_not_sum, merge_states, "w / s should be softmax(scores) @ values"),
+])
+def test_wrong_online_softmax_gets_a_hint(state, merge, hint, capsys):
+    assert_hint(verdict(checks.check_online_softmax, state, capsys, merge), NAME, hint)
+
+
+def test_online_softmax_not_a_function_gets_a_hint(capsys):
+    out = verdict(checks.check_online_softmax, chunk_state, capsys, None)
+    assert_hint(out, NAME, "pass your functions themselves")
+
+
+def test_unfinished_online_softmax_is_not_implemented_yet(capsys):
+    def unfinished(*args):
+        raise NotImplementedError()
+    assert_not_implemented(verdict(checks.check_online_softmax, chunk_state, capsys, unfinished),
+                           NAME)

@@ -311,3 +311,130 @@ def test_an_unfinished_generator_is_not_implemented_yet(capsys):
 
     out = verdict(checks.check_make_odd_one_out, unfinished, capsys)
     assert_not_implemented(out, "make_odd_one_out")
+
+
+# ------------------------------------------------------------------ equivariant_basis
+
+equivariant_basis = solution_namespace(9, ["equivariant_basis"])["equivariant_basis"]
+
+
+def test_the_solution_basis_passes(capsys):
+    out = verdict(checks.check_equivariant_basis, equivariant_basis, capsys)
+    assert out.startswith("✓ equivariant_basis: all"), out
+
+
+def _action(perm, order):
+    p = torch.eye(len(perm), dtype=torch.float64)[list(perm)]
+    a = p
+    for _ in range(order - 1):
+        a = torch.kron(a, p)
+    return a
+
+
+def _null_space(constraints, tol=1e-9, largest=False):
+    _, values, vh = torch.linalg.svd(torch.cat(constraints))
+    rank = int((values > tol * values.max()).sum())
+    return vh[:len(vh) - rank] if largest else vh[rank:]
+
+
+def basis_from(perms_of, tol=1e-9, largest=False):
+    """A null-space basis from the constraints of the permutations ``perms_of(n)``."""
+    def student(n, order=1):
+        size = n ** order
+        eye = torch.eye(size, dtype=torch.float64)
+        constraints = [torch.kron(a, eye) - torch.kron(eye, a.T.contiguous())
+                       for a in (_action(p, order) for p in perms_of(n))]
+        return _null_space(constraints, tol, largest).reshape(-1, size, size)
+    return student
+
+
+def swap(n):
+    return [[1, 0, *range(2, n)]]
+
+
+def cycle(n):
+    return [torch.arange(n).roll(1).tolist()]
+
+
+def orbit_basis(n, order=1):
+    """Correct, another method: one 0/1 matrix per pattern of equal indices (Maron et al.)."""
+    import itertools
+
+    size = n ** order
+    patterns = {}
+    for index in itertools.product(range(n), repeat=2 * order):
+        first = {}
+        pattern = tuple(first.setdefault(i, len(first)) for i in index)
+        row = sum(i * n ** k for k, i in enumerate(reversed(index[:order])))
+        col = sum(i * n ** k for k, i in enumerate(reversed(index[order:])))
+        patterns.setdefault(pattern, torch.zeros(size, size, dtype=torch.float64))[row, col] = 1
+    return torch.stack(list(patterns.values()))
+
+
+def group_average(n, order=1):
+    """Correct, another method: the Reynolds average of every matrix unit over all n! perms,
+    returned as a list of NumPy arrays."""
+    import itertools
+
+    size = n ** order
+    actions = [_action(p, order) for p in itertools.permutations(range(n))]
+    units = torch.eye(size * size, dtype=torch.float64).reshape(-1, size, size)
+    averaged = sum(a.T @ units @ a for a in actions) / len(actions)
+    flat = averaged.flatten(1)
+    _, values, vh = torch.linalg.svd(flat, full_matrices=False)
+    rank = int((values > 1e-9 * values.max()).sum())
+    return [m.numpy() for m in vh[:rank].reshape(-1, size, size)]
+
+
+@pytest.mark.parametrize("student", [orbit_basis, group_average,
+                                     basis_from(lambda n: swap(n) + cycle(n))])
+def test_basis_by_other_methods_passes(student, capsys):
+    out = verdict(checks.check_equivariant_basis, student, capsys)
+    assert out.startswith("✓ equivariant_basis: all"), out
+
+
+def with_a_duplicate(n, order=1):
+    basis = equivariant_basis(n, order)
+    return torch.cat([basis, basis[:1] + basis[-1:]])
+
+
+def identity_only(n, order=1):
+    return torch.eye(n ** order, dtype=torch.float64)[None]
+
+
+def ignores_order(n, order=1):
+    return equivariant_basis(n)
+
+
+def flattened(n, order=1):
+    return equivariant_basis(n, order).flatten(1)
+
+
+def with_a_zero(n, order=1):
+    basis = equivariant_basis(n, order)
+    return torch.cat([basis, torch.zeros_like(basis[:1])])
+
+
+@pytest.mark.parametrize("student, hint", [
+    (basis_from(swap), "add the constraints of the cycle"),
+    (basis_from(cycle), "the cycle alone generates only the rotations"),
+    (basis_from(lambda n: swap(n) + cycle(n), largest=True), "not the largest ones"),
+    (basis_from(lambda n: swap(n) + cycle(n), tol=1e-20), "singular values below a tolerance"),
+    (with_a_duplicate, "not linearly independent"),
+    (identity_only, "found 1 independent equivariant maps, but there are 2"),
+    (ignores_order, "torch.kron(P, P)"),
+    (flattened, ".reshape(-1, size, size)"),
+    (with_a_zero, "some of them zero"),
+    (lambda n, order=1: None, "forget the `return`"),
+    (lambda n, order=1: "I and 11^T", "got a str"),
+])
+def test_wrong_basis_gets_a_hint(student, hint, capsys):
+    assert_hint(verdict(checks.check_equivariant_basis, student, capsys), "equivariant_basis",
+                hint)
+
+
+def test_unfinished_basis_is_not_implemented_yet(capsys):
+    def unfinished(n, order=1):
+        raise NotImplementedError()
+    assert_not_implemented(verdict(checks.check_equivariant_basis, unfinished, capsys),
+                           "equivariant_basis")
