@@ -8,6 +8,9 @@
 - :func:`delete_points`, :func:`sort_points` -- what the robustness tests and the sorted MLP
   do to a cloud;
 - :class:`PointMLP` -- an MLP on the flattened points (optionally sorted first): no symmetry;
+- :func:`invariant_features` -- per-point features that a turn about z leaves unchanged;
+- :func:`within_class_share` -- how much of the pooled features' spread is within a class;
+- :func:`without_rho_biases` -- a copy of a model whose head has no biases;
 - :func:`critical_points` -- the points that a max-pooling model's pooled feature depends on;
 - :func:`accuracy` -- the share of clouds a classifier labels right.
 
@@ -147,6 +150,7 @@ def make_point_clouds(
     *,
     noise: float = 0.03,
     generator: torch.Generator | int | None = None,
+    rotate: bool = True,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Draw ``n_clouds`` labelled point clouds of the shapes :data:`SHAPES`.
 
@@ -155,6 +159,8 @@ def make_point_clouds(
     rotation about z (:func:`random_rotate_z`), then Gaussian noise of standard deviation
     ``noise`` on every coordinate. ``generator``: a ``torch.Generator``, an int seed, or None
     for torch's global generator (seeded by :func:`labcode.seed_everything`).
+    ``rotate=False`` leaves every cloud upright, in its shape's own pose (the labels are the
+    same as with ``rotate=True`` and the same seed; the points are drawn anew).
     Returns ``(X, y)``: float32 ``(n_clouds, n_points, 3)`` and int64 ``(n_clouds,)``.
     """
     n_clouds, n_points = check_int("n_clouds", n_clouds, 1), check_int("n_points", n_points, 1)
@@ -168,7 +174,8 @@ def make_point_clouds(
         rows = (y == label).nonzero().squeeze(1)
         if len(rows):
             X[rows] = _sample(shape, len(rows), n_points, g)
-    X = random_rotate_z(X, g)
+    if rotate:
+        X = random_rotate_z(X, g)
     X = X + noise * torch.randn(X.shape, generator=g)
     return X.float(), y
 
@@ -209,23 +216,36 @@ class PointMLP(nn.Module):
 
     Two hidden layers of ``hidden_dim`` ReLU units. It sees positions in a list, not a set: a
     new order of the points is a new input. ``sort_by`` (see :func:`sort_points`) sorts the
-    points first, which puts every cloud in one canonical order.
+    points first, which puts every cloud in one canonical order. ``in_features`` (default 3,
+    the coordinates) is the number of values per point: other features, such as
+    :func:`invariant_features` of points sorted beforehand, need ``sort_by=None``.
     """
 
     def __init__(self, n_points: int = 64, hidden_dim: int = 128, out_features: int = 5,
-                 sort_by: str | None = None):
+                 sort_by: str | None = None, in_features: int = 3):
         super().__init__()
         self.n_points = check_int("n_points", n_points, 1)
         hidden_dim = check_int("hidden_dim", hidden_dim, 1)
         out_features = check_int("out_features", out_features, 1)
+        self.in_features = check_int("in_features", in_features, 1)
         self.sort_by = None if sort_by is None else check_choice("sort_by", sort_by, SORT_KEYS)
-        self.net = nn.Sequential(nn.Flatten(), nn.Linear(3 * n_points, hidden_dim), nn.ReLU(),
+        if self.sort_by is not None and self.in_features != 3:
+            raise ValueError("sort_by sorts points (in_features=3): sort the points first, "
+                             "then compute their features")
+        self.net = nn.Sequential(nn.Flatten(),
+                                 nn.Linear(self.in_features * n_points, hidden_dim), nn.ReLU(),
                                  nn.Linear(hidden_dim, hidden_dim), nn.ReLU(),
                                  nn.Linear(hidden_dim, out_features))
 
     def forward(self, points: torch.Tensor) -> torch.Tensor:
-        """``(batch, n_points, 3)`` -> ``(batch, out_features)`` logits."""
-        points = check_clouds(points)
+        """``(batch, n_points, in_features)`` -> ``(batch, out_features)`` logits."""
+        if self.in_features == 3:
+            points = check_clouds(points)
+        elif (not isinstance(points, torch.Tensor) or not torch.is_floating_point(points)
+              or points.ndim != 3 or points.shape[-1] != self.in_features):
+            raise ValueError(f"this MLP takes a float tensor (batch, n_points, "
+                             f"{self.in_features}), got "
+                             f"{getattr(points, 'shape', type(points).__name__)}")
         if points.shape[1] != self.n_points:
             raise ValueError(f"this MLP takes clouds of exactly {self.n_points} points, got "
                              f"{points.shape[1]}: an MLP has one input per coordinate")
@@ -254,8 +274,10 @@ def critical_points(model: nn.Module, cloud: torch.Tensor) -> torch.Tensor:
 
 
 def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int = 1000) -> float:
-    """Share of the clouds ``X`` whose largest logit is their label ``y``."""
-    X = check_clouds(X, "X")
+    """Share of the clouds ``X`` whose largest logit is their label ``y``. ``X`` holds points
+    ``(batch, n_points, 3)`` or other features per point ``(batch, n_points, k)``."""
+    if not isinstance(X, torch.Tensor) or not torch.is_floating_point(X) or X.ndim != 3:
+        raise ValueError("X must be a float tensor (batch, n_points, features)")
     if not isinstance(y, torch.Tensor) or y.dtype != torch.long or tuple(y.shape) != X.shape[:1]:
         raise TypeError(f"y must be a LongTensor of shape ({X.shape[0]},), one label per cloud")
     batch_size = check_int("batch_size", batch_size, 1)
@@ -265,3 +287,58 @@ def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int
             logits = model(X[start:start + batch_size])
             correct += int((logits.argmax(dim=-1) == y[start:start + batch_size]).sum())
     return correct / len(X)
+
+
+def invariant_features(points: torch.Tensor) -> torch.Tensor:
+    """Per-point features of ``points`` ``(batch, n, 3)`` that a turn about the z axis leaves
+    unchanged: the distance from the axis ``sqrt(x^2 + y^2)`` and the height ``z``.
+
+    A turn about z changes only the angle ``atan2(y, x)`` of every point; these two keep the
+    rest. Returns a new tensor ``(batch, n, 2)`` of the points' dtype.
+    """
+    points = check_clouds(points)
+    return torch.stack([points[..., :2].norm(dim=-1), points[..., 2]], dim=-1)
+
+
+def within_class_share(features: torch.Tensor, labels: torch.Tensor) -> float:
+    """How much of the spread of ``features`` ``(n, d)`` lies within the classes ``labels``.
+
+    For each feature (column): the variance around its class means over the variance around
+    its overall mean, in [0, 1]; 0 means that the feature is the same for every member of a
+    class. Returns the average over the features that vary at all (e.g. not a ReLU feature
+    that is 0 everywhere).
+    """
+    if (not isinstance(features, torch.Tensor) or features.ndim != 2
+            or not isinstance(labels, torch.Tensor) or labels.shape != features.shape[:1]):
+        raise ValueError("features must be (n, d) and labels (n,)")
+    features = features.double()
+    total = ((features - features.mean(0)) ** 2).sum(0)
+    within = torch.zeros_like(total)
+    for label in labels.unique():
+        rows = features[labels == label]
+        within += ((rows - rows.mean(0)) ** 2).sum(0)
+    live = total > 1e-12 * len(features)
+    if not live.any():
+        raise ValueError("no feature varies: the share is undefined")
+    return float((within[live] / total[live]).mean())
+
+
+def without_rho_biases(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` (a :class:`~labcode.models.PooledSetModel`) whose head ``rho`` has
+    all its biases set to 0; ``model`` itself is unchanged.
+
+    With ReLU and no biases, ``rho`` is positively homogeneous: ``rho(k s) = k rho(s)`` for
+    ``k > 0``, so the predicted class no longer depends on a common factor of the pooled
+    vector (such as the number of points under sum pooling).
+    """
+    import copy
+
+    rho = getattr(model, "rho", None)
+    if not isinstance(rho, nn.Module):
+        raise TypeError("model must have a head model.rho (a PooledSetModel)")
+    twin = copy.deepcopy(model)
+    with torch.no_grad():
+        for layer in twin.rho.modules():
+            if isinstance(layer, nn.Linear) and layer.bias is not None:
+                layer.bias.zero_()
+    return twin

@@ -3,7 +3,9 @@
 Random with the seed: the training clouds (``generator=seed``; the notebook's 0), the model
 inits (``torch.manual_seed(seed)`` before each model) and the mini-batch draws (a generator
 seeded with ``seed``). Fixed, as in the notebook: the test clouds (seed 100, at 32, 64 and
-128 points), the deleted points (seed 1) and the figure's clouds.
+128 points), the deleted points (seed 1) and the figure's clouds. Section 6's upright training
+clouds are drawn with ``generator=seed`` too, its augmentation and mini-batches with a
+generator seeded with ``seed``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ from labcode.pointclouds import (
     accuracy,
     critical_points,
     delete_points,
+    invariant_features,
     make_point_clouds,
+    random_rotate_z,
+    sort_points,
+    within_class_share,
+    without_rho_biases,
 )
 from labcode.reproducibility import seed_everything
 from labcode.training import train_steps
@@ -36,6 +43,44 @@ def _build(name: str) -> nn.Module:
         return PointMLP(N_POINTS, hidden_dim=128, out_features=5, sort_by="z")
     return PooledSetModel(name, in_features=3, hidden_dim=32, out_features=5,
                           rho_hidden_dim=32)
+
+
+def _upright_recipes(seed: int, X_test: torch.Tensor, y_test: torch.Tensor
+                     ) -> tuple[dict[str, float], dict[str, float]]:
+    """Section 6: the sorted MLP trained on upright clouds with nothing, with augmentation and
+    on invariant features; its accuracy on upright and on turned test clouds."""
+    X_up, y_up = make_point_clouds(1000, N_POINTS, noise=NOISE, generator=seed, rotate=False)
+    X_test_up, y_test_up = make_point_clouds(1000, N_POINTS, noise=NOISE, generator=100,
+                                             rotate=False)
+
+    def invariant_by_height(X: torch.Tensor) -> torch.Tensor:
+        return invariant_features(sort_points(X, "z"))
+
+    recipes = {
+        "nothing": (lambda: _build("MLP, sorted by z"), lambda X: X, False),
+        "augmentation": (lambda: _build("MLP, sorted by z"), lambda X: X, True),
+        "invariant features": (lambda: PointMLP(N_POINTS, hidden_dim=128, out_features=5,
+                                                in_features=2), invariant_by_height, False),
+    }
+    upright, turned = {}, {}
+    for name, (make, prepare, augment) in recipes.items():
+        torch.manual_seed(seed)
+        model = make()
+        draws = torch.Generator().manual_seed(seed)
+
+        def draw(batch_size: int, draws: torch.Generator = draws, prepare=prepare,
+                 augment: bool = augment) -> tuple[torch.Tensor, torch.Tensor]:
+            rows = torch.randint(len(X_up), (batch_size,), generator=draws)
+            X = X_up[rows]
+            if augment:
+                X = random_rotate_z(X, generator=draws)
+            return prepare(X), y_up[rows]
+
+        train_steps(model, draw, steps=300, batch_size=32, lr=3e-3,
+                    loss_fn=nn.CrossEntropyLoss(), progress=False)
+        upright[name] = accuracy(model, prepare(X_test_up), y_test_up)
+        turned[name] = accuracy(model, prepare(X_test), y_test)
+    return upright, turned
 
 
 @lab("10")
@@ -61,6 +106,11 @@ def lab10(seed: int) -> list[Outcome]:
         train_acc[name] = accuracy(model, X_train, y_train)
         acc[name] = accuracy(model, X_test, y_test)
 
+    with torch.no_grad():
+        features = models["max"].phi(X_test)
+    within = {"max": within_class_share(features.amax(dim=1), y_test),
+              "mean": within_class_share(features.mean(dim=1), y_test)}
+
     deletions = torch.Generator().manual_seed(1)
     kept = {p: [] for p in POOLINGS}
     shrink = {p: [] for p in POOLINGS}
@@ -72,11 +122,14 @@ def lab10(seed: int) -> list[Outcome]:
                 kept[p].append(accuracy(models[p], X_less, y_test))
                 shrink[p].append(float(models[p].encode(X_less).mean() / whole[p]))
         size_acc, logits = {p: [] for p in POOLINGS}, {p: [] for p in POOLINGS}
+        no_bias, bias_effect = without_rho_biases(models["sum"]), 0.0
         for n in (N_POINTS, 2 * N_POINTS, 4 * N_POINTS):
             X_n, y_n = make_point_clouds(1000, n, noise=NOISE, generator=100)
             for p in POOLINGS:
                 size_acc[p].append(accuracy(models[p], X_n, y_n))
                 logits[p].append(float(models[p](X_n).abs().mean()))
+            bias_effect = max(bias_effect, abs(accuracy(models["sum"], X_n, y_n)
+                                               - accuracy(no_bias, X_n, y_n)))
         growth = {p: logits[p][2] / logits[p][0] for p in POOLINGS}
         max_model = models["max"]
         masks = [critical_points(max_model, cloud) for cloud in X_n]
@@ -89,6 +142,8 @@ def lab10(seed: int) -> list[Outcome]:
     norms = X_n.norm(dim=-1)
     farther = torch.stack([r[m].mean() / r.mean() for r, m in zip(norms, masks, strict=True)])
     farther_shape = min(float(farther[y_n == k].mean()) for k in range(1, 5))
+    upright, turned = _upright_recipes(seed, X_test, y_test)
+    recipes = ", ".join(f"{k} {upright[k]:.2f}/{turned[k]:.2f}" for k in turned)
 
     table = ", ".join(f"{name} {acc[name]:.3f}" for name in NAMES)
     at = {f: i for i, f in enumerate(FRACTIONS)}
@@ -118,6 +173,11 @@ def lab10(seed: int) -> list[Outcome]:
         Outcome("sum pooling above mean pooling (the page: on 4 of 5 seeds)",
                 acc["sum"] - acc["mean"], acc["sum"] > acc["mean"], rate=True),
         Outcome("set models: |train - test| < 0.05 (figure: max)", set_gap, set_gap < 0.05),
+        Outcome("max model's phi: within-shape share <= 0.25 under max pooling",
+                within["max"], within["max"] <= 0.25),
+        Outcome("... and >= 0.33 under mean pooling", within["mean"], within["mean"] >= 0.33),
+        Outcome("... mean's share >= 1.5 x max's (figure: ratio, 'about half as much')",
+                within["mean"] / within["max"], within["mean"] >= 1.5 * within["max"]),
         Outcome("50% deleted: max pooling >= 0.9", kept["max"][at[0.5]],
                 kept["max"][at[0.5]] >= 0.9),
         Outcome("50% deleted: every pooling >= 0.85 (figure: min)",
@@ -140,6 +200,8 @@ def lab10(seed: int) -> list[Outcome]:
                 min(a for p in POOLINGS for a in size_acc[p][1:]) >= 0.95),
         Outcome("mean pooling at 128 points >= at 32 + 0.015 (figure: gain)",
                 size_acc["mean"][2] - acc["mean"], size_acc["mean"][2] >= acc["mean"] + 0.015),
+        Outcome("sum pooling, rho's biases set to 0: accuracy moves <= 0.02 at 32, 64, 128 "
+                "points (figure: max)", bias_effect, bias_effect <= 0.02),
         Outcome("sum pooling logits at 128 / at 32 points in [3, 5]", growth["sum"],
                 3 <= growth["sum"] <= 5),
         Outcome("max and mean logits at 128 / at 32 in [0.8, 1.25] (figure: max)",
@@ -154,4 +216,16 @@ def lab10(seed: int) -> list[Outcome]:
         Outcome("... and >= 1.04x for every shape but the sphere (figure: min)", farther_shape,
                 farther_shape >= 1.04),
         Outcome("features 0 on every point of every cloud: 1 to 12", dead, 1 <= dead <= 12),
+        Outcome("sorted MLP trained upright, nothing: |upright - turned| <= 0.04",
+                abs(upright["nothing"] - turned["nothing"]),
+                abs(upright["nothing"] - turned["nothing"]) <= 0.04, recipes),
+        Outcome("... augmentation >= nothing + 0.03 on turned clouds (figure: difference)",
+                turned["augmentation"] - turned["nothing"],
+                turned["augmentation"] >= turned["nothing"] + 0.03),
+        Outcome("... invariant features >= 0.95 on upright and turned clouds (figure: min)",
+                min(upright["invariant features"], turned["invariant features"]),
+                min(upright["invariant features"], turned["invariant features"]) >= 0.95),
+        Outcome("... invariant features >= augmentation + 0.05 (figure: difference)",
+                turned["invariant features"] - turned["augmentation"],
+                turned["invariant features"] >= turned["augmentation"] + 0.05),
     ]

@@ -270,3 +270,110 @@ def check_critical_points(critical_points: Callable[..., object]) -> None:
                          "one point per feature (torch.argmax keeps one).")
 
     _run("critical_points", critical_points, body)
+
+
+def _features_hint(out: object, call: str, batch: int, n: int) -> str | None:
+    """Why ``out`` is not a float32 tensor ``(batch, n, k)`` with k >= 1 (None if it is)."""
+    import torch
+
+    expected = (f"{call} should return a float32 tensor of shape (batch, n, k) = "
+                f"({batch}, {n}, k): k features for each point")
+    if out is None:
+        return f"{expected}; it returned None: did you forget the `return`?"
+    if not isinstance(out, torch.Tensor):
+        return f"{expected}; got a {type(out).__name__}."
+    got = tuple(out.shape)
+    if got == (batch, n):
+        return (f"{expected}; got {got}: keep a last dimension for the features, even for "
+                "one (torch.stack([...], dim=-1), or .unsqueeze(-1)).")
+    if out.ndim != 3 or got[:2] != (batch, n) or got[2] == 0:
+        return (f"{expected}; got {got}. Stack the features of each point along the last "
+                "dimension: torch.stack([...], dim=-1).")
+    if out.dtype != torch.float32:
+        return f"{expected}; got {out.dtype}: compute in the points' float32."
+    return None
+
+
+def check_invariant_features(invariant_features: Callable[..., object]) -> None:
+    """Self-check for Lab 10's ``invariant_features(points)``: a float32 tensor
+    (batch, n, k) of features per point, the input left unchanged, finite (also on the z
+    axis), the same after any turn of a cloud about z, computed cloud by cloud and point by
+    point (a new order of the points reorders the features), not constant, and keeping what a
+    turn does not change: a cloud turned upside down or stretched sideways gets other features.
+    Any method that meets this contract passes."""
+    import torch
+
+    from labcode.pointclouds import rotate_z, sample_surface
+
+    def call(points: object, what: str) -> object:
+        out = invariant_features(points)
+        problem = _features_hint(out, f"invariant_features on {what}", points.shape[0],
+                                 points.shape[1])
+        c.expect(problem is None, problem)
+        c.expect(bool(torch.isfinite(out).all()),
+                 f"invariant_features on {what} gave NaN or inf: a point on the z axis "
+                 "(x = y = 0) has no direction in the plane; use quantities that are "
+                 "defined there, such as the distance from the axis.")
+        return out
+
+    def close(a: object, b: object) -> bool:
+        return torch.allclose(a, b, atol=1e-4 * (1 + float(a.abs().max())), rtol=1e-4)
+
+    def body(checker: _Checker) -> None:
+        nonlocal c
+        c = checker
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            points = torch.randn(6, 20, 3)
+            points[0, 0] = torch.tensor([0.0, 0.0, 0.5])  # a point on the z axis
+            saved = points.clone()
+            out = call(points, "6 clouds of 20 points")
+            c.expect(torch.equal(points, saved),
+                     "invariant_features changed its input: compute the features into a "
+                     "new tensor instead of writing into `points`.")
+            again = call(points, "the same clouds, a second time")
+            c.expect(torch.equal(again, out),
+                     "two calls on the same clouds gave different features: compute them "
+                     "from the points alone, with nothing random.")
+            c.expect(float(out.std(dim=(0, 1)).max()) > 1e-3,
+                     "every point of every cloud got the same features: they must "
+                     "describe where the point is (what a turn about z leaves of it).")
+            for angle in (torch.full((6,), math.pi / 2), torch.full((6,), math.pi),
+                          2 * math.pi * torch.rand(6), 2 * math.pi * torch.rand(6)):
+                turned = rotate_z(points, angle)
+                c.expect(close(call(turned, "turned clouds"), out),
+                         "the features changed when the clouds turned about z: x, y and "
+                         "the angle atan2(y, x) of a point all turn with the cloud. Use "
+                         "quantities that the rotation formula of section 1 keeps.")
+            order = torch.randperm(20)
+            c.expect(close(call(points[:, order], "the clouds with their points in a new "
+                                "order"), out[:, order]),
+                     "listing the points in another order changed their features: the "
+                     "features of a point must depend on where it is (and at most on its "
+                     "own cloud), not on its place in the list.")
+            c.expect(close(call(points[2:3], "one of the clouds alone"), out[2:3]),
+                     "the features of a cloud changed when it came alone instead of in a "
+                     "batch: compute each cloud's features from that cloud only (no "
+                     "statistics over the batch).")
+            flipped = points * torch.tensor([1.0, 1.0, -1.0])
+            c.expect(not close(call(flipped, "the clouds turned upside down (z -> -z)"), out),
+                     "the clouds turned upside down (z -> -z) got the same features: "
+                     "a turn about z never does that, so the features lost the height. "
+                     "Keep z itself: a turn about z leaves it alone.")
+            wide = points * torch.tensor([1.5, 1.5, 1.0])
+            c.expect(not close(call(wide, "the clouds stretched sideways (x, y times 1.5)"),
+                               out),
+                     "the clouds stretched sideways (x and y times 1.5) got the same "
+                     "features: they lost how far the points are from the z axis, which a "
+                     "turn about z keeps.")
+            sphere = sample_surface("sphere", 1, 400, generator=1)
+            cylinder = sample_surface("cylinder", 1, 400, generator=1)
+            a = call(sphere, "a sphere").sort(dim=1).values
+            b = call(cylinder, "a cylinder").sort(dim=1).values
+            c.expect(not close(a, b),
+                     "a sphere and a cylinder got the same features (as sets of points): "
+                     "the features must keep the shape.")
+            call(torch.tensor([[[0.3, -0.4, 2.0]]]), "one cloud of one point")
+
+    c: _Checker | None = None
+    _run("invariant_features", invariant_features, body)

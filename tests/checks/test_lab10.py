@@ -1,8 +1,11 @@
-"""Lab 10's self-checks: random_rotate_z, delete_points and critical_points (the solution
+"""Lab 10's self-checks: random_rotate_z, delete_points, critical_points and
+invariant_features (the solution
 notebook's and labcode's pass; each plausible wrong answer gets a "✗" verdict naming it)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 
 import numpy as np
@@ -14,10 +17,12 @@ from tests.conftest import assert_hint, assert_not_implemented, solution_namespa
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-SOLUTION = solution_namespace(10, ["random_rotate_z", "delete_points", "critical_points"])
+SOLUTION = solution_namespace(10, ["random_rotate_z", "delete_points", "critical_points",
+                                  "invariant_features"])
 random_rotate_z = SOLUTION["random_rotate_z"]
 delete_points = SOLUTION["delete_points"]
 critical_points = SOLUTION["critical_points"]
+invariant_features = SOLUTION["invariant_features"]
 
 
 def unfinished(*args, **kwargs):
@@ -399,3 +404,158 @@ def test_turn_is_a_rotation():
     angle = torch.tensor([math.pi / 2])
     assert torch.allclose(turn(torch.tensor([[[1.0, 0.0, 2.0]]]), angle),
                           torch.tensor([[[0.0, 1.0, 2.0]]]), atol=1e-6)
+
+
+# ------------------------------------------------------------------------ invariant_features
+
+
+def r_and_z(points):
+    return torch.stack([points[..., :2].norm(dim=-1), points[..., 2]], dim=-1)
+
+
+def r3d_and_z(points):
+    """The distance from the origin (not the axis) with z: just as invariant about z."""
+    return torch.stack([points.norm(dim=-1), points[..., 2]], dim=-1)
+
+
+def many_features(points):
+    x, y, z = points.unbind(-1)
+    r2 = x * x + y * y
+    return torch.stack([r2, z, r2.sqrt() * z, points.norm(dim=-1), z ** 3], dim=-1)
+
+
+def canonical_pose(points):
+    """Turn each cloud so that its point farthest from the axis lies on the +x axis: a
+    canonical pose, which keeps the angles between points too."""
+    x, y, _ = points.unbind(-1)
+    far = (x * x + y * y).argmax(dim=1)
+    rows = torch.arange(len(points))
+    angle = torch.atan2(y[rows, far], x[rows, far])
+    c, s = torch.cos(-angle)[:, None], torch.sin(-angle)[:, None]
+    x, y, z = points.unbind(-1)
+    return torch.stack([c * x - s * y, s * x + c * y, z], dim=-1)
+
+
+def x_and_z(points):
+    return points[..., [0, 2]].clone()
+
+
+def with_the_angle(points):
+    x, y, z = points.unbind(-1)
+    return torch.stack([torch.hypot(x, y), torch.atan2(y, x), z], dim=-1)
+
+
+def squares_of_x_and_y(points):
+    return points ** 2
+
+
+def collapses_z(points):
+    return points[..., :2].norm(dim=-1, keepdim=True)
+
+
+def r3d_only(points):
+    return points.norm(dim=-1, keepdim=True)
+
+
+def abs_z(points):
+    return torch.stack([points[..., :2].norm(dim=-1), points[..., 2].abs()], dim=-1)
+
+
+def z_only(points):
+    return points[..., 2:].clone()
+
+
+def direction_in_the_plane(points):
+    x, y, z = points.unbind(-1)
+    r = torch.hypot(x, y)
+    return torch.stack([r, z, x * x / r ** 2 + y * y / r ** 2], dim=-1)
+
+
+def constant(points):
+    return torch.ones(points.shape[:2] + (2,))
+
+
+def in_place(points):
+    points[..., 0] = points[..., :2].norm(dim=-1)
+    points[..., 1] = 0.0
+    return points
+
+
+def no_feature_dimension(points):
+    return points[..., :2].norm(dim=-1)
+
+
+def stacked_on_dim_1(points):
+    return torch.stack([points[..., :2].norm(dim=-1), points[..., 2]], dim=1)
+
+
+def in_float64(points):
+    return r_and_z(points).double()
+
+
+def scaled_by_the_batch(points):
+    out = r_and_z(points)
+    return out / out.abs().amax(dim=(0, 1))
+
+
+def by_list_position(points):
+    return r_and_z(points) + torch.linspace(0, 1, points.shape[1])[None, :, None]
+
+
+def random_turn_inside(points):
+    return r_and_z(points) + 0.01 * torch.rand(points.shape[:2] + (2,))
+
+
+def forgets_the_return(points):
+    r_and_z(points)
+
+
+def test_the_solution_the_library_and_other_correct_methods_pass(capsys):
+    for fn in (invariant_features, pointclouds.invariant_features, r3d_and_z,
+               many_features, canonical_pose):
+        out = verdict(checks.check_invariant_features, fn, capsys)
+        assert out.startswith("✓ invariant_features: all"), (fn, out)
+
+
+def test_the_solution_is_the_distance_from_the_axis_and_the_height():
+    points = torch.tensor([[[3.0, 4.0, -1.0], [0.0, 0.0, 2.0]]])
+    assert torch.allclose(invariant_features(points),
+                          torch.tensor([[[5.0, -1.0], [0.0, 2.0]]]))
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (x_and_z, "the features changed when the clouds turned about z"),
+    (with_the_angle, "the features changed when the clouds turned about z"),
+    (squares_of_x_and_y, "the features changed when the clouds turned about z"),
+    (collapses_z, "turned upside down"),
+    (r3d_only, "turned upside down"),
+    (abs_z, "turned upside down"),
+    (z_only, "stretched sideways"),
+    (direction_in_the_plane, "NaN or inf"),
+    (constant, "every point of every cloud got the same features"),
+    (in_place, "changed its input"),
+    (no_feature_dimension, "keep a last dimension"),
+    (stacked_on_dim_1, "got (6, 2, 20)"),
+    (in_float64, "torch.float64"),
+    (scaled_by_the_batch, "no statistics over the batch"),
+    (by_list_position, "another order"),
+    (random_turn_inside, "nothing random"),
+    (forgets_the_return, "did you forget the `return`?"),
+])
+def test_check_invariant_features_catches_wrong_answers(wrong, hint, capsys):
+    out = verdict(checks.check_invariant_features, wrong, capsys)
+    assert_hint(out, "invariant_features", hint)
+
+
+def test_check_invariant_features_reports_an_unfinished_answer(capsys):
+    assert_not_implemented(verdict(checks.check_invariant_features, unfinished, capsys),
+                           "invariant_features")
+
+
+def test_check_invariant_features_draws_inside_fork_rng():
+    torch.manual_seed(3)
+    expected = torch.rand(4)
+    torch.manual_seed(3)
+    with contextlib.redirect_stdout(io.StringIO()):
+        checks.check_invariant_features(pointclouds.invariant_features)
+    assert torch.equal(torch.rand(4), expected)

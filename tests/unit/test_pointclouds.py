@@ -248,3 +248,52 @@ def test_accuracy():
 def test_clear_errors(call, error):
     with pytest.raises(error):
         call()
+
+
+def test_upright_clouds_keep_the_labels_and_are_not_turned():
+    turned_y = pc.make_point_clouds(30, 50, generator=2)[1]
+    X, y = pc.make_point_clouds(30, 50, noise=0.0, generator=2, rotate=False)
+    assert torch.equal(y, turned_y)
+    cubes = X[y == 1]  # upright: the faces are perpendicular to x and y
+    assert torch.allclose(cubes.abs().amax(dim=1), torch.full((len(cubes), 3),
+                                                              pc.CUBE_HALF_SIDE), atol=1e-5)
+
+
+def test_invariant_features_are_the_distance_from_the_axis_and_the_height():
+    points = torch.randn(4, 10, 3)
+    out = pc.invariant_features(points)
+    assert out.shape == (4, 10, 2)
+    assert torch.allclose(out, pc.invariant_features(pc.random_rotate_z(points, 0)), atol=1e-5)
+    assert torch.allclose(out[..., 0] ** 2, points[..., 0] ** 2 + points[..., 1] ** 2)
+
+
+def test_within_class_share():
+    y = torch.tensor([0, 0, 1, 1])
+    assert pc.within_class_share(torch.tensor([[1.0], [1.0], [3.0], [3.0]]), y) == 0
+    assert pc.within_class_share(torch.tensor([[1.0, 5.0], [3.0, 5.0], [1.0, 5.0],
+                                               [3.0, 5.0]]), y) == pytest.approx(1)
+    with pytest.raises(ValueError):
+        pc.within_class_share(torch.ones(4, 2), y)
+
+
+def test_without_rho_biases_makes_a_homogeneous_copy():
+    from labcode.models import PooledSetModel
+
+    model = PooledSetModel("sum", in_features=3, hidden_dim=8, out_features=5,
+                           rho_hidden_dim=8)
+    before = [p.clone() for p in model.parameters()]
+    twin = pc.without_rho_biases(model)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+    s = torch.rand(3, 8)
+    with torch.no_grad():
+        assert torch.allclose(twin.rho(4 * s), 4 * twin.rho(s), atol=1e-5)
+
+
+def test_point_mlp_on_other_features():
+    mlp = pc.PointMLP(6, 16, 5, in_features=2)
+    assert mlp(torch.randn(3, 6, 2)).shape == (3, 5)
+    assert pc.accuracy(mlp, torch.randn(3, 6, 2), torch.zeros(3, dtype=torch.long)) >= 0
+    with pytest.raises(ValueError):
+        mlp(torch.randn(3, 6, 3))
+    with pytest.raises(ValueError):
+        pc.PointMLP(6, in_features=2, sort_by="z")
