@@ -55,11 +55,16 @@ def _verdict(name: str, fn: object, body: Callable[[_Checker], None]) -> str:
         return (f"… {name} is not implemented yet: replace the `raise NotImplementedError(...)` "
                 "line with your code, then run this cell again.")
     except _Fail as failure:
-        return f"✗ {name}: {checker.passed} checks passed, then one failed.\n   Hint: {failure}"
+        return (f"✗ {name}: {_checks(checker.passed)} passed, then one failed.\n"
+                f"   Hint: {failure}")
     except Exception as error:  # the student's code raised: report it without a traceback
         return (f"✗ {name} raised {type(error).__name__}: {error}\n"
                 "   Hint: run it by hand on small arguments to see where it goes wrong.")
-    return f"{PASSED} {name}: all {checker.passed} checks passed."
+    return f"{PASSED} {name}: all {_checks(checker.passed)} passed."
+
+
+def _checks(n: int) -> str:
+    return f"{n} check" if n == 1 else f"{n} checks"
 
 
 def _is_int_array(a: object) -> bool:
