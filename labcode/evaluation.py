@@ -221,7 +221,8 @@ def seed_study(
     runs just before it, and ``seed`` also orders the mini-batches. ``settings`` are keyword
     arguments of :func:`labcode.training.train`. Returns one row per (model, seed): ``model``,
     ``seed``, ``accuracy`` and ``mae`` ({M: value}), ``p`` (what one padding position adds,
-    ``c(0)``), ``corrected`` ({M: accuracy after subtracting ``(M - 10) p``}) and ``seconds``.
+    ``c(0)``), ``ebar`` (the mean digit error ``c(t) - t`` over the digits 1 to 10), ``b`` (the
+    bias), ``corrected`` ({M: accuracy after subtracting ``(M - 10) p``}) and ``seconds``.
     """
     from labcode.training import train
 
@@ -237,7 +238,8 @@ def seed_study(
             model = build().to(device)
             history = train(model, X_train, y_train, seed=seed, progress=False,
                             **settings)  # type: ignore[arg-type]
-            p = float(element_contributions(model)[0][0])
+            c, b = element_contributions(model)
+            p, ebar = float(c[0]), float(np.mean(c[1:11] - np.arange(1, 11)))
             accuracy, mae, corrected = {}, {}, {}
             for m in cardinalities:
                 X, y = X_test[index[m]], y_test[index[m]]
@@ -245,22 +247,27 @@ def seed_study(
                 accuracy[m], mae[m] = accuracy_and_mae(pred, y)
                 corrected[m] = accuracy_and_mae(pred - (m - 10) * p, y)[0]
             rows.append({"model": name, "seed": seed, "accuracy": accuracy, "mae": mae,
-                         "p": p, "corrected": corrected, "seconds": history.seconds})
+                         "p": p, "ebar": ebar, "b": b, "corrected": corrected,
+                         "seconds": history.seconds})
     return rows
 
 
 def seed_table(rows: list[dict[str, object]]) -> str:
-    """``seed_study``'s rows as a text table: accuracy per cardinality, ``p``, and the accuracy
-    at the largest cardinality once the padding term ``(M - 10) p`` is subtracted."""
+    """``seed_study``'s rows as a text table: accuracy per cardinality; at the largest one, M,
+    the two terms of the mean error ``M (ebar - p)`` and ``(M - 10) p`` (``p`` the padding
+    contribution ``c(0)``, ``ebar`` the mean digit error); and the accuracy at M once the
+    padding term ``(M - 10) p`` is subtracted."""
     cards = list(rows[0]["accuracy"])  # type: ignore[call-overload]
     width = max(len(str(r["model"])) for r in rows) + 2
     head = f"{'model':<{width}}{'seed':>4}" + "".join(f"{'M = ' + str(m):>9}" for m in cards)
     last = cards[-1]
-    lines = [head + f"{'p = c(0)':>10}{'M = ' + str(last) + ' - (M-10)p':>19}"]  # <= 79 wide
+    lines = [head + f"{f'{last}(ē-p)':>10}{f'{last - 10}p':>7}"
+             f"{f'M = {last} - {last - 10}p':>15}"]  # <= 79 wide
     for r in rows:
         acc = r["accuracy"]
         lines.append(f"{r['model']:<{width}}{r['seed']:>4}"
                      + "".join(f"{acc[m]:>9.2f}" for m in cards)  # type: ignore[index]
-                     + f"{r['p']:>+10.4f}"
-                     + f"{r['corrected'][last]:>19.2f}")  # type: ignore[index]
+                     + f"{last * (r['ebar'] - r['p']):>+10.3f}"  # type: ignore[operator]
+                     + f"{(last - 10) * r['p']:>+7.2f}"  # type: ignore[operator]
+                     + f"{r['corrected'][last]:>15.2f}")  # type: ignore[index]
     return "\n".join(lines)

@@ -178,7 +178,9 @@ def test_seed_study_trains_every_model_from_every_seed():
                        cardinalities=[10, 20])
     assert again[0]["p"] == rows[0]["p"]  # ... and the same seed gives the same model
     table = seed_table(rows).splitlines()
-    assert len(table) == 5 and "M = 10" in table[0] and "p = c(0)" in table[0]
+    assert len(table) == 5 and "M = 10" in table[0] and "20(ē-p)" in table[0]
+    assert "10p" in table[0] and max(len(line) for line in table) <= 79
+    assert all(r["ebar"] is not None and r["b"] is not None for r in rows)
     assert table[3].split()[:2] == ["masked", "0"]
     with pytest.raises(ValueError, match="cardinality"):
         seed_study(models, [0], (X, y), (X_test, y_test), settings, cardinalities=[100])
