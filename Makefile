@@ -130,10 +130,16 @@ site: $(STAMP)
 	LABCODE_REQUIRE_SITE=1 $(BIN)/python -m pytest tests/site
 
 # Installs Debian's chromium if it is missing and it can; the tests skip, saying why, if not.
+# axe-core, the accessibility checker that the browser tests inject into every page (npm, pinned).
+AXE := _build/axe
+AXE_VERSION := 4.14.1
 browser: $(STAMP)
 	test -f _build/html/index.html || $(MAKE) site
 	bash tests/browser/install_chromium.sh
-	LABCODE_REQUIRE_SITE=1 $(BIN)/python -m pytest tests/browser
+	grep -qs '"version": "$(AXE_VERSION)"' $(AXE)/node_modules/axe-core/package.json \
+		|| npm install --prefix $(AXE) --no-save --no-audit --no-fund --loglevel=error \
+		axe-core@$(AXE_VERSION)
+	LABCODE_REQUIRE_SITE=1 LABCODE_REQUIRE_AXE=1 $(BIN)/python -m pytest tests/browser
 
 student: $(STAMP)
 	$(BIN)/python -m labcode.authoring strip

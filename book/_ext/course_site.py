@@ -17,6 +17,8 @@ It does nine small jobs, one section each:
     of 79 columns fits the column (``static/figures.*``, ``static/widgets.css``).
 11. **Narrow screens.** No page scrolls sideways on a phone: long inline code wraps at its dots,
     wide tables become cards (``static/course-site.css``).
+12. **Accessibility.** Named buttons, sliders and solution toggles, a bibliography list, a focus
+    ring, formulas out of the Tab order (WCAG 2.1 AA as axe-core checks it).
 """
 
 from __future__ import annotations
@@ -504,6 +506,41 @@ def _narrow_screens(app: Sphinx, pagename: str, templatename: str,
         context["body"] = TABLE.sub(_cards, INLINE_CODE.sub(_wbr, body))
 
 
+# ---------- 12. Accessibility
+# WCAG 2.1 AA as axe-core checks it (tests/browser, in light and dark mode):
+#
+# - the search and colour-mode buttons are named as they read (``templates/``: copies of the
+#   theme's, first in ``templates_path``);
+# - the bibliography is a list of ``listitem`` entries: docutils writes the deprecated
+#   ``role="doc-biblioentry"``, which leaves the ``role="list"`` around them with no items;
+# - ``static/course-a11y.js`` names the solution toggles after their exercise and the widget
+#   sliders after their description; ``static/course-site.css`` draws a focus ring;
+# - formulas are not Tab stops (MathJax's menu setting ``inTabOrder``; the hidden MathML that
+#   screen readers read stays).
+
+A11Y_SCRIPT = "course-a11y.js"
+
+
+def _accessibility_config(app: Sphinx, config: Config) -> None:
+    ours = str(HERE / "templates")
+    config.templates_path = [ours, *(p for p in config.templates_path if p != ours)]
+    config.html_static_path = [*config.html_static_path, str(STATIC / A11Y_SCRIPT)]
+    mathjax = dict(config.mathjax3_config or {})
+    options = dict(mathjax.get("options") or {})
+    menu = dict(options.get("menuOptions") or {})
+    menu["settings"] = {**(menu.get("settings") or {}), "inTabOrder": False}
+    options["menuOptions"] = menu
+    mathjax["options"] = options
+    config.mathjax3_config = mathjax
+
+
+def _bibliography_roles(app: Sphinx, pagename: str, templatename: str,
+                        context: dict[str, Any], doctree: nodes.document | None) -> None:
+    body = context.get("body")
+    if isinstance(body, str) and 'role="doc-biblioentry"' in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the nine jobs (the extension loads after sphinx_exercise)."""
     app.connect("doctree-resolved", _add_banner)
@@ -531,4 +568,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         (app.add_js_file if asset.endswith(".js") else app.add_css_file)(asset)
     app.connect("html-page-context", _write_scripts_once, priority=900)
     app.connect("html-page-context", _narrow_screens)
+    app.connect("config-inited", _accessibility_config, priority=800)  # after section 8's
+    app.add_js_file(A11Y_SCRIPT, loading_method="defer")
+    app.connect("html-page-context", _bibliography_roles)
     return {"parallel_read_safe": True, "parallel_write_safe": False}

@@ -20,6 +20,11 @@ HTML = Path(os.environ.get("LABCODE_SITE") or ROOT / "_build" / "html").resolve(
 SCREENSHOTS = Path(os.environ.get("LABCODE_SCREENSHOTS")
                    or ROOT / "_build" / "browser-screenshots").resolve()
 CHROMIUM = os.environ.get("LABCODE_CHROMIUM") or "/usr/bin/chromium"
+# axe-core, the accessibility checker the tests inject into every page: `make browser` installs
+# the pinned version (AXE_VERSION in the Makefile) with npm into _build/axe; LABCODE_AXE: another
+# copy of axe.min.js.
+AXE = Path(os.environ.get("LABCODE_AXE")
+           or ROOT / "_build" / "axe" / "node_modules" / "axe-core" / "axe.min.js").resolve()
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -26,6 +26,11 @@ Environment
     ``jupyter-book build --path-output X`` made with a derived config).
 ``LABCODE_SCREENSHOTS``
     save the screenshots in another folder than ``_build/browser-screenshots``.
+``LABCODE_AXE``
+    another copy of axe-core's ``axe.min.js`` than ``_build/axe`` (``make browser`` installs the
+    pinned version there with npm).
+``LABCODE_REQUIRE_AXE=1``
+    a missing axe-core fails the accessibility tests instead of skipping them (``make browser``).
 
 What is checked, on every page a reader can reach (index.html, search.html, book/*, solutions/*)
 ------------------------------------------------------------------------------------------------
@@ -48,6 +53,13 @@ What is checked, on every page a reader can reach (index.html, search.html, book
   is one header and one Search button; exercises are numbered per lab ("Exercise 2.1", ...);
   no page shows ``# BEGIN SOLUTION`` / ``# END SOLUTION``; every page has a favicon that
   loads; the home page's title is the book's.
+- reflow (WCAG 1.4.10): at 390, 360 and 320 px, light and dark, no page is wider than the
+  window (the widest elements are named when one is); at 1280 px no formula is cut; the intro's
+  lab map reads as cards on a phone;
+- accessibility: axe-core on every page in light and dark mode (serious or critical violations
+  fail, the others are warnings); the keyboard reaches and works a solution toggle (Enter,
+  Space), the search and a widget slider (arrow keys), formulas are no Tab stops, and focused
+  buttons and handles show a focus ring in both modes.
 
 Artefacts, in ``_build/browser-screenshots/``: a full-page screenshot of each lab page and of
 the intro at 1280 px (the sticky left sidebar is cut at the window's height there), and, for
@@ -74,12 +86,14 @@ from __future__ import annotations
 import json
 import re
 import struct
+import warnings
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
 from .built_site import (
+    AXE,
     LAB_DIR,
     LOCAL_HOST,
     ROOT,
@@ -88,10 +102,12 @@ from .built_site import (
     lab_pages,
     meta_refresh,
     read_page,
+    required,
     site_pages,
     skip_without_a_site,
     widget_state,
 )
+from .conftest import _wait_for_widgets
 
 skip_without_a_site()
 
@@ -618,3 +634,187 @@ def test_lab_map_reads_as_cards_on_a_phone(base_url, open_page):
     assert got["width"] <= got["box"] + 0.5, got
     table.scroll_into_view_if_needed()
     _shot(tab, "intro-390-lab-map.png")
+
+
+# ---------------------------------------------------------------------------------------------
+# Accessibility: WCAG 2.1 AA as axe-core checks it, and the keyboard
+
+# axe's rules for WCAG 2.0/2.1 A and AA, and its best practices (aria-deprecated-role, region).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+AXE_RUN_JS = """(tags) => axe.run(document, {runOnly: {type: "tag", values: tags},
+                                             resultTypes: ["violations"]}).then(
+  (result) => result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => `${n.target.join(" ")}: ${n.failureSummary.split("\\n")[1]
+                                                       || n.failureSummary}`)})))"""
+
+
+def _open_settled(base_url, open_page, page_name, **options):
+    """A page with its formulas typeset and its widgets drawn (and named, course-a11y.js)."""
+    tab, _, record = open_page(base_url + page_name, **options)
+    _settle(tab)
+    views = widget_state(page_name)[1]
+    if views:
+        _wait_for_widgets(tab, len(views))
+        tab.wait_for_timeout(300)
+    return tab, record
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE.is_file():
+        message = f"no axe-core at {AXE}: `make browser` installs it (npm)"
+        if required("LABCODE_REQUIRE_AXE"):
+            pytest.fail(message + " (LABCODE_REQUIRE_AXE=1)")
+        pytest.skip(message)
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("page", CONTENT_PAGES)
+def test_axe_finds_no_serious_violation(base_url, open_page, axe_source, page, mode):
+    """axe-core in the page, light and dark mode, at 1280 px: a serious or critical violation
+    fails the test (listed); minor and moderate ones are reported as warnings (those left are
+    listed in book/instructors.md)."""
+    tab, _ = _open_settled(base_url, open_page, page, color_scheme=mode)
+    assert tab.evaluate("() => document.documentElement.dataset.theme") == mode
+    tab.add_script_tag(content=axe_source)
+    violations = tab.evaluate(AXE_RUN_JS, AXE_TAGS)
+
+    def listed(found):
+        return "\n".join(f"- {v['id']} ({v['impact']}, {len(v['nodes'])}): {v['help']}\n    "
+                         + "\n    ".join(v["nodes"][:5]) for v in found)
+
+    mild = [v for v in violations if v["impact"] not in ("serious", "critical")]
+    if mild:
+        warnings.warn(f"axe on {page} ({mode}), minor or moderate:\n{listed(mild)}",
+                      stacklevel=1)
+    severe = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert not severe, f"axe on {page} ({mode}):\n{listed(severe)}"
+
+
+FOCUSED_JS = """() => { const el = document.activeElement;
+  return el ? {tag: el.tagName.toLowerCase(), label: el.getAttribute("aria-label") || "",
+               math: !!el.closest("mjx-container")} : null; }"""
+
+
+def _tab_until(tab, selector: str, limit: int = 400) -> tuple[int, list[dict]]:
+    """Press Tab until the focus is on an element matching selector: the number of presses,
+    and every element focused on the way."""
+    passed = []
+    for presses in range(1, limit + 1):
+        tab.keyboard.press("Tab")
+        if tab.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)",
+                        selector):
+            return presses, passed
+        passed.append(tab.evaluate(FOCUSED_JS))
+    raise AssertionError(f"{limit} presses of Tab never reached {selector}")
+
+
+@pytest.mark.parametrize("page_name", SOLUTION_PAGES[:1] + [p for p in SOLUTION_PAGES
+                                                            if "/05_" in p][:1])
+def test_keyboard_opens_a_solution(base_url, open_page, page_name):
+    """Tab reaches the first solution's toggle, named after its exercise; Enter opens it,
+    Space closes it. No formula is a Tab stop on the way (MathJax's inTabOrder)."""
+    tab, record = _open_settled(base_url, open_page, page_name)
+    presses, passed = _tab_until(tab, "div.solution.dropdown button.toggle-button")
+    print(f"{page_name}: {presses} Tab presses to the first solution toggle")
+    math_stops = [f for f in passed if f and f["math"]]
+    assert not math_stops, f"{len(math_stops)} formulas are Tab stops before the first solution"
+    solution = tab.locator("div.solution.dropdown").first
+    button = solution.locator("button.toggle-button")
+    content = solution.locator(":scope > :not(.admonition-title)").first
+    exercise = re.search(r"Exercise \d+\.\d+", solution.locator(".admonition-title").inner_text())
+    assert exercise, "the first solution's title names no exercise"
+    assert button.get_attribute("aria-label").startswith(f"Show solution to {exercise[0]}")
+    assert not content.is_visible()
+    tab.keyboard.press("Enter")
+    content.wait_for(state="visible", timeout=3000)
+    assert button.get_attribute("aria-expanded") == "true"
+    tab.wait_for_timeout(100)
+    assert button.get_attribute("aria-label").startswith(f"Hide solution to {exercise[0]}")
+    tab.keyboard.press("Space")
+    content.wait_for(state="hidden", timeout=3000)
+    assert button.get_attribute("aria-expanded") == "false"
+    assert not record.errors(), record.errors()
+
+
+def test_keyboard_opens_the_search(base_url, open_page):
+    """Tab reaches the Search button; Enter opens the search field, typing and Enter search."""
+    tab, record = _open_settled(base_url, open_page, LABS[0])
+    _tab_until(tab, ".search-button-field, .search-button")
+    tab.keyboard.press("Enter")
+    field = tab.locator("#pst-search-dialog input[type='search']")
+    field.wait_for(state="visible", timeout=3000)
+    assert tab.evaluate("() => document.activeElement.matches('#pst-search-dialog input')")
+    tab.keyboard.type("permutation")
+    tab.keyboard.press("Enter")
+    tab.wait_for_url("**/search.html?q=permutation*")
+    tab.locator("#search-results ul.search li").first.wait_for()
+    assert not record.errors(), record.errors()
+
+
+SLIDER_PAGES = [page for page in WIDGET_PAGES
+                if any(m["model_name"] in SLIDERS for m in widget_state(page)[0].values())]
+
+
+@pytest.mark.parametrize("page_name", SLIDER_PAGES[:1])
+def test_keyboard_moves_a_slider(base_url, open_page, page_name):
+    """Tab reaches a widget slider's handle (named after the slider's description); the arrow
+    keys move it and its readout follows."""
+    tab, record = _open_settled(base_url, open_page, page_name)
+    _tab_until(tab, ".noUi-handle")
+    handle = tab.locator(".noUi-handle:focus")
+    assert handle.get_attribute("aria-label"), "the focused slider has no name"
+    readout = tab.evaluate("""() => { const w = document.activeElement.closest(
+        ".widget-slider, .jupyter-widget-slider"); const r = w.querySelector(".widget-readout");
+        return r ? r.textContent.trim() : null; }""")
+    before = handle.get_attribute("aria-valuenow")
+    key = "ArrowRight" if handle.get_attribute("aria-valuenow") != handle.get_attribute(
+        "aria-valuemax") else "ArrowLeft"
+    tab.keyboard.press(key)
+    tab.wait_for_timeout(200)
+    assert handle.get_attribute("aria-valuenow") != before, f"{key} did not move the slider"
+    after = tab.evaluate("""() => { const w = document.activeElement.closest(
+        ".widget-slider, .jupyter-widget-slider"); const r = w.querySelector(".widget-readout");
+        return r ? r.textContent.trim() : null; }""")
+    assert readout is None or after != readout, "the readout did not follow the handle"
+    assert not record.errors(), record.errors()
+
+
+FOCUS_RING_JS = """(selector) => [...document.querySelectorAll(selector)].filter(
+    (el) => el.getBoundingClientRect().width > 0).slice(0, 8).map((el) => {
+  el.focus();
+  const style = getComputedStyle(el);
+  return {el: `${el.tagName.toLowerCase()}.${[...el.classList].slice(0, 3).join(".")}`,
+          focused: document.activeElement === el, visible: el.matches(":focus-visible"),
+          outline: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2,
+          shadow: style.boxShadow !== "none"};
+})"""
+FOCUS_TARGETS = {
+    "header buttons": ".bd-header-article .btn",
+    "solution toggles": "div.solution.dropdown button.toggle-button",
+    "slider handles": ".widget-subarea .noUi-handle",
+    "toggle buttons": ".widget-toggle-buttons button",
+}
+TOGGLE_PAGES = [page for page in WIDGET_PAGES
+                if any(m["model_name"] == "ToggleButtonsModel"
+                       for m in widget_state(page)[0].values())]
+FOCUS_PAGES = list(dict.fromkeys([*SLIDER_PAGES[:1], *TOGGLE_PAGES[:1]]))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("page_name", FOCUS_PAGES)
+def test_focus_is_visible(base_url, open_page, page_name, mode):
+    """Focused by the keyboard, header buttons, solution toggles, slider handles and toggle
+    buttons draw a focus ring (an outline of 2 px or more), in light and dark mode."""
+    tab, _ = _open_settled(base_url, open_page, page_name, color_scheme=mode)
+    tab.keyboard.press("Tab")  # keyboard modality: focus() then matches :focus-visible
+    found = {}
+    for what, selector in FOCUS_TARGETS.items():
+        found[what] = tab.evaluate(FOCUS_RING_JS, selector)
+    assert found["header buttons"] and found["solution toggles"], found
+    assert found["slider handles"] or found["toggle buttons"], found
+    bad = [f"{what}: {el['el']}" for what, els in found.items() for el in els
+           if not (el["focused"] and el["visible"] and el["outline"])]
+    assert not bad, "no visible focus ring on:\n" + "\n".join(bad)
