@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from labcode.batched import train_batched, train_steps_batched
 from labcode.data import (
     cardinalities_of,
     create_test_dataset,
@@ -250,6 +251,12 @@ def _accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction classified correctly (probability > 0.5 means class 1)."""
     with torch.no_grad():
         return ((model(X) > 0.5).float() == y).float().mean().item()
+
+
+def _global_stream() -> torch.Generator:
+    """A generator that goes on from torch's global random state where it is now: the batches
+    ``make_data`` would draw next for a training run alone (for a batched one)."""
+    return torch.Generator().set_state(torch.get_rng_state())
 
 
 def _steps(history: list[float], threshold: float = 0.05) -> float:
@@ -477,17 +484,22 @@ def lab04(seed: int) -> list[Outcome]:
     # How many parameters does the MLP need? Widths 8..64, four seeds each, 2000-step budget.
     widths, budget = [8, 16, 24, 32, 48, 64], 2000
 
-    def run(make_model: Callable[[], nn.Module], s: int) -> dict[str, float]:
-        torch.manual_seed(s)
-        model, history = train_steps(make_model(), make_data, steps=budget, progress=False,
-                                     stop_below=0.05)
-        return {"params": count_params(model), "steps": _steps(history),
-                "accuracy": _accuracy(model, X_test, y_test)}
-
     sweep_seeds = range(4 * seed, 4 * seed + 4)
-    ds_runs = [run(DeepSet, s) for s in range(16 * seed, 16 * seed + 16)]
-    mlp_runs = {w: [run(lambda w=w: mlp(hidden_dims=(w, w)), s) for s in sweep_seeds]
-                for w in widths}
+    jobs = [(None, s) for s in range(16 * seed, 16 * seed + 16)] + [
+        (w, s) for w in widths for s in sweep_seeds]
+    sweep_models, draws = [], []
+    for w, s in jobs:  # each run: its seed, its init, then its own batches (as the notebook)
+        torch.manual_seed(s)
+        sweep_models.append(DeepSet() if w is None else mlp(hidden_dims=(w, w)))
+        stream = _global_stream()
+        draws.append(lambda n, g=stream: make_data(n, generator=g))
+    histories = train_steps_batched(sweep_models, draws, steps=budget, progress=False,
+                                    stop_below=0.05)
+    runs = [{"params": count_params(m), "steps": _steps(h),
+             "accuracy": _accuracy(m, X_test, y_test)}
+            for m, h in zip(sweep_models, histories, strict=True)]
+    ds_runs = runs[:16]
+    mlp_runs = {w: runs[16 + 4 * i:16 + 4 * i + 4] for i, w in enumerate(widths)}
 
     def median_steps(rs: list[dict[str, float]]) -> float:
         return float(np.median([min(r["steps"], budget) for r in rs]))
@@ -646,13 +658,17 @@ def lab05(seed: int) -> list[Outcome]:
         class_spread[name] = float(max(p0.max() - p0.min(), p1.max() - p1.min()))
         gap[name] = float((p0.mean() - p1.mean()).abs())
 
-    relu_runs = []
-    for s in range(16 * seed, 16 * seed + 16):
+    relu_models, draws = [], []
+    for s in range(16 * seed, 16 * seed + 16):  # each: its seed, its init, its own batches
         torch.manual_seed(s)
-        model, history = fit(DeepSet(activation="relu", hidden_dim=3), steps=1000)
-        relu_runs.append({"model": model, "accuracy": _accuracy(model, X_test, y_test),
-                          "loss": float(np.mean(history[-50:])),
-                          "separation": _separation(model.phi)})
+        relu_models.append(DeepSet(activation="relu", hidden_dim=3))
+        stream = _global_stream()
+        draws.append(lambda n, g=stream: make_data(n, generator=g))
+    histories = train_steps_batched(relu_models, draws, steps=1000, batch_size=200, lr=1e-2,
+                                    stop_below=0.01, progress=False)
+    relu_runs = [{"model": model, "accuracy": _accuracy(model, X_test, y_test),
+                  "loss": float(np.mean(history[-50:])), "separation": _separation(model.phi)}
+                 for model, history in zip(relu_models, histories, strict=True)]
     successes = [r for r in relu_runs if r["accuracy"] >= 0.99]
     failures = [r for r in relu_runs if r["accuracy"] < 0.99]
     relu_detail = "inits " + ", ".join(
@@ -893,19 +909,26 @@ def lab07(seed: int) -> list[Outcome]:
     X_train, _ = create_train_dataset(n_train=30_000, max_digit=_TOP, seed=seed)
     X_test = {group: _test_sets(sizes) for group, sizes in _GROUPS.items()}
 
-    def fit(pooling: str, task: str) -> dict[str, float]:
-        torch.manual_seed(seed)
-        model = PooledSetModel(pooling, input_dim=_TOP + 1, hidden_dim=32, pma_feedforward=False)
-        train(model, X_train, _TASKS[task](X_train).astype(np.float32), epochs=3,
-              batch_size=128, lr=1.5e-2, final_lr=1e-3, seed=seed, progress=False)
-        acc = {}
+    def fit(pooling: str) -> dict[str, dict[str, float]]:
+        """One model per task from the same init, trained as one batched model."""
+        models = []
+        for _ in _TASKS:
+            torch.manual_seed(seed)
+            models.append(PooledSetModel(pooling, input_dim=_TOP + 1, hidden_dim=32,
+                                         pma_feedforward=False))
+        train_batched(models, X_train, [t(X_train).astype(np.float32) for t in _TASKS.values()],
+                      epochs=3, batch_size=128, lr=1.5e-2, final_lr=1e-3, seed=seed,
+                      progress=False)
+        acc: dict[str, dict[str, float]] = {task: {} for task in _TASKS}
         with torch.no_grad():
-            for group, X in X_test.items():
-                error = model(torch.from_numpy(X)).numpy() - _TASKS[task](X)
-                acc[group] = float((np.abs(error) < 0.5).mean())
+            for task, model in zip(_TASKS, models, strict=True):
+                for group, X in X_test.items():
+                    error = model(torch.from_numpy(X)).numpy() - _TASKS[task](X)
+                    acc[task][group] = float((np.abs(error) < 0.5).mean())
         return acc
 
-    acc = {(task, p): fit(p, task) for task in _TASKS for p in _POOLINGS}
+    by_pooling = {p: fit(p) for p in _POOLINGS}
+    acc = {(task, p): by_pooling[p][task] for task in _TASKS for p in _POOLINGS}
     const = {(task, g): _best_constant(_TASKS[task](X)) for task in _TASKS
              for g, X in X_test.items()}
     others = [(t, p) for t in _TASKS for p in _POOLINGS if (t, p) not in _SOLVED]
