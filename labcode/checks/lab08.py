@@ -181,7 +181,9 @@ def check_online_softmax(chunk_state: Callable[..., object],
                          merge_states: Callable[..., object]) -> None:
     """Self-check for Lab 08's ``chunk_state`` and ``merge_states``: a PMA streamed chunk by
     chunk with the state (m, s, w) equals the PMA of the whole set, on random chunk sizes, a
-    sorted stream and scores far beyond exp's range; any correct formula passes."""
+    sorted stream, scores far beyond exp's range (in float64, where exp overflows above 709),
+    tied chunk maxima and a stream whose maximum rises twice; any correct formula passes (a
+    logsumexp m with s = 1 too)."""
     import torch
 
     from labcode.pooling import PMA
@@ -209,13 +211,15 @@ def check_online_softmax(chunk_state: Callable[..., object],
                             f"values of shape {tuple(values.shape)}, {name} should have shape "
                             f"{want[name]}, got {tuple(t.shape)}: reduce the scores over the "
                             "elements, dim=-1 (no keepdim=True), and w = e @ values.")
-            if t.dtype != scores.dtype:
-                raise _Fail(f"{name} should keep the dtype of the scores ({scores.dtype}), got "
-                            f"{t.dtype}.")
         if not all(torch.isfinite(t).all() for t in out):
             raise _Fail(f"chunk_state gave inf or nan on {what}: exp of a score of 1000 "
                         "overflows to inf. Subtract the chunk's largest score m first, "
                         "exp(scores - m), so that every exponent is <= 0.")
+        for name, t in zip("msw", out, strict=True):
+            if t.dtype != scores.dtype:
+                raise _Fail(f"{name} should keep the dtype of the scores ({scores.dtype}), got "
+                            f"{t.dtype}: compute it from the scores, or create it with "
+                            "dtype=scores.dtype (torch.zeros_like(...)).")
         return tuple(out)
 
     def merge(a: tuple, b: tuple, what: str) -> tuple:
@@ -262,10 +266,19 @@ def check_online_softmax(chunk_state: Callable[..., object],
                  "for one chunk, w / s should be softmax(scores) @ values: s = sum of "
                  "exp(scores - m) over the elements, w = the same weights times the values, "
                  "e @ values.")
-        far = state_of(scores * 10 + 1000, values, "scores near 1000")
-        c.expect(close(readout(far), torch.softmax(scores * 10 + 1000, -1) @ values, 1e-5),
-                 "on scores near 1000, w / s should still be the softmax-weighted mean: "
-                 "subtract the largest score m before exp.")
+        # scores near 1000, in float64: exp overflows above 709 there too, and float32's
+        # rounding of a score of 1000 (6e-5) would blur a correct logsumexp state
+        far_scores, values64 = scores.double() * 10 + 1000, values.double()
+        far = state_of(far_scores, values64, "scores near 1000 (float64)")
+        far_want = torch.softmax(far_scores, -1) @ values64
+        c.expect(close(readout(far), far_want, 1e-9),
+                 "on scores near 1000 (float64), w / s agrees with the softmax-weighted mean "
+                 "only to float32 precision: compute in the dtype of the scores, without "
+                 ".float()." if close(readout(far), far_want, 1e-4) else
+                 "on scores near 1000 (float64), w / s should still be the softmax-weighted "
+                 "mean: subtract the chunk's largest score m before exp, so that every "
+                 "exponent is <= 0; or, if your m is not one of the scores (a logsumexp, "
+                 "say), check that s and w use the same exp(scores - m).")
         # two chunks whose largest scores differ by 5: the sums need rescaling
         shifted = torch.cat([scores[..., :3], scores[..., 3:] + 5], -1)
         parts = [state_of(x, v, "a chunk") for x, v in zip(
@@ -302,14 +315,41 @@ def check_online_softmax(chunk_state: Callable[..., object],
                        whole, 1e-5),
                  "merging the same two chunks in the other order should give the same w / s: "
                  "the union of two chunks does not depend on which came first.")
-        # a later chunk scores 1000 more: the new maximum must be the larger one
-        rising = torch.cat([scores[..., :3], scores[..., 3:] + 1000], -1)
+        # a later chunk scores 1000 more: the new maximum must be the larger one (float64)
+        low = scores.double()
+        rising = torch.cat([low[..., :3], low[..., 3:] + 1000], -1)
         parts = [state_of(x, v, "a chunk") for x, v in zip(
-            rising.split([3, 4], -1), values.split([3, 4], 1), strict=True)]
+            rising.split([3, 4], -1), values64.split([3, 4], 1), strict=True)]
         merged = merge(parts[0], parts[1], "a first chunk near 0 and a second near 1000")
-        c.expect(close(readout(merged), torch.softmax(rising, -1) @ values, 1e-5),
+        c.expect(close(readout(merged), torch.softmax(rising, -1) @ values64, 1e-9),
                  "when the second chunk scores 1000 more, its elements take all the weight: "
                  "the new m is the larger maximum, m = max(m_a, m_b).")
+        # tied maxima: two chunks whose largest scores are equal both count
+        tied = torch.tensor([[[1.0, 3.0, 0.0, 3.0, 2.0, 1.0],
+                              [2.0, 0.0, 1.0, 0.0, 2.0, 2.0]]], dtype=torch.float64)
+        tie_values = values64[:1, :6]
+        parts = [state_of(x, v, "a chunk") for x, v in zip(
+            tied.split(3, -1), tie_values.split(3, 1), strict=True)]
+        merged = merge(parts[0], parts[1], "two chunks with the same largest score")
+        c.expect(close(readout(merged), torch.softmax(tied, -1) @ tie_values, 1e-9),
+                 "on scores [1, 3, 0] and [3, 2, 1], two chunks whose largest scores are "
+                 "equal, the merge should count both: with m = max(m_a, m_b), exp(m_a - m) = "
+                 "exp(m_b - m) = 1. Does a strict comparison (m_a > m_b, then m_b > m_a) "
+                 "leave a tie to one chunk alone? Use torch.maximum, or >= on one side.")
+        # a stream whose maximum rises twice: near 0, then near 1000, then near 1003
+        steps = torch.cat([low[..., :3], low[..., 3:5] + 1000, low[..., 5:] + 1003], -1)
+        state = None
+        for x, v in zip(steps.split([3, 2, 2], -1), values64.split([3, 2, 2], 1),
+                        strict=True):
+            part = state_of(x, v, "a chunk")
+            state = part if state is None else merge(
+                state, part, "chunks near 0, then 1000, then 1003")
+        c.expect(close(readout(state), torch.softmax(steps, -1) @ values64, 1e-9),
+                 "streaming chunks near 0, then 1000, then 1003, the last chunk should "
+                 "weigh about e^3 = 20 times the second: the running m must be the largest "
+                 "score so far, m = max(m_a, m_b), and both states rescaled by "
+                 "exp(m_old - m). Keeping the first chunk's m, or clamping the exponent to "
+                 "avoid inf, weighs the later chunks wrongly.")
         # the PMA, streamed: random chunk sizes, then a sorted stream of 5 chunks
         with torch.no_grad():
             cuts = cuts[: next(i for i in range(len(cuts)) if sum(cuts[: i + 1]) >= 300) + 1]

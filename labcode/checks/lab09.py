@@ -330,9 +330,12 @@ def check_equivariant_basis(equivariant_basis: Callable[..., object]) -> None:
                             "permutation: the cycle alone generates only the rotations. Add "
                             "the constraints of a swap of two elements.")
                 elif n > 2 and bool(commutes(swap).all()):
-                    hint = (f"{call}: your matrices commute with a swap of two elements, not "
-                            "with every permutation: add the constraints of the cycle "
-                            "0 -> 1 -> ... -> n-1 -> 0; with the swap it generates them all.")
+                    hint = (f"{call}: your matrices commute with the swap of elements 0 and 1 "
+                            "but not with the cycle 0 -> 1 -> ... -> n-1 -> 0: did you include "
+                            "its constraints, with A.T in kron(I, A.T)? A swap is its own "
+                            "transpose, so a missing .T shows only on the cycle"
+                            + (", and for order 2 a permutation acts as torch.kron(P, P), not "
+                               "torch.kron(P, P.T)." if order == 2 else "."))
             c.expect(ok, hint)
             values = torch.linalg.svdvals(basis.flatten(1) / scale[:, None])
             c.expect(bool(values[-1] > 1e-6 * values[0]),
@@ -341,9 +344,13 @@ def check_equivariant_basis(equivariant_basis: Callable[..., object]) -> None:
                      "vectors.")
             c.expect(k == dim,
                      f"{call}: found {k} independent equivariant maps, but there are {dim}. "
-                     + ("Count as zero the singular values below a tolerance relative to the "
-                        "largest one (say 1e-9 times it): rounding leaves them near 1e-15, "
-                        "not exactly 0." if k < dim else "Check the constraints."))
+                     + ("Some equivariant maps are missing from your basis: every linear map "
+                        "that commutes with all the permutations must be a combination of "
+                        "yours. With a null space, count as zero the singular values below a "
+                        "tolerance relative to the largest one (say 1e-9 times it): rounding "
+                        "leaves them near 1e-15, not exactly 0; with patterns of equal "
+                        "indices, take every pattern of all 2 * order indices, rows and "
+                        "columns together." if k < dim else "Check the constraints."))
         # every permutation of 3 elements, not only random ones
         basis = basis_of(3, 1)
         for perm in itertools.permutations(range(3)):

@@ -282,7 +282,7 @@ NAME = "chunk_state and merge_states"
 
 def test_the_solution_online_softmax_passes(capsys):
     out = verdict(checks.check_online_softmax, chunk_state, capsys, merge_states)
-    assert out.startswith(f"✓ {NAME}: all 9 checks passed"), out
+    assert out.startswith(f"✓ {NAME}: all 11 checks passed"), out
 
 
 def test_the_library_online_softmax_passes(capsys):
@@ -305,6 +305,19 @@ def merge_by_logaddexp(a, b):
     return m, torch.ones_like(m), share_a[..., None] * mean_a + share_b[..., None] * mean_b
 
 
+def state_lse_style(scores, values):
+    """Correct, flash-decoding style: m = logsumexp, s = 1, w = exp(scores - m) @ values (no
+    torch.softmax: in float32 the rounding of m near 1000 blurs w, hence the float64 test)."""
+    m = torch.logsumexp(scores, -1)
+    return m, torch.ones_like(m), torch.exp(scores - m.unsqueeze(-1)) @ values
+
+
+def merge_lse_style(a, b):
+    m = torch.logaddexp(a[0], b[0])
+    share_a, share_b = torch.exp(a[0] - m), torch.exp(b[0] - m)
+    return m, torch.ones_like(m), share_a[..., None] * a[2] + share_b[..., None] * b[2]
+
+
 def state_by_einsum(scores, values):
     """Correct: max with keepdim, einsum."""
     m = scores.max(dim=-1, keepdim=True).values
@@ -322,6 +335,7 @@ def merge_by_stacking(a, b):
 
 
 @pytest.mark.parametrize("state, merge", [(state_by_logsumexp, merge_by_logaddexp),
+                                          (state_lse_style, merge_lse_style),
                                           (state_by_einsum, merge_by_stacking),
                                           (state_by_einsum, merge_states)])
 def test_online_softmax_in_other_styles_passes(state, merge, capsys):
@@ -354,6 +368,31 @@ def rescales_upside_down(a, b):
     return m, ra * a[1] + rb * b[1], ra[..., None] * a[2] + rb[..., None] * b[2]
 
 
+def drops_a_tie(a, b):  # strict > on both sides: on equal maxima, chunk b is lost
+    (m_a, s_a, w_a), (m_b, s_b, w_b) = a, b
+    a_above, b_above = m_a > m_b, m_b > m_a
+    f = torch.exp(-(m_a - m_b).abs())
+    s = torch.where(a_above, s_a + f * s_b, torch.where(b_above, s_b + f * s_a, s_a))
+    w = torch.where(a_above[..., None], w_a + f[..., None] * w_b,
+                    torch.where(b_above[..., None], w_b + f[..., None] * w_a, w_a))
+    return torch.maximum(m_a, m_b), s, w
+
+
+def clamps_the_exponent(a, b):  # keeps m_a and clamps exp's argument to dodge inf
+    r = torch.exp((b[0] - a[0]).clamp(max=80))
+    return a[0], a[1] + r * b[1], a[2] + r[..., None] * b[2]
+
+
+def computes_in_float32(scores, values):
+    m, s, w = chunk_state(scores.float(), values.float())
+    return m.to(scores.dtype), s.to(scores.dtype), w.to(scores.dtype)
+
+
+def default_dtype_m(scores, values):  # m created as float32 whatever the scores
+    _, s, w = chunk_state(scores, values)
+    return torch.zeros(scores.shape[:-1]) + scores.amax(-1).float(), s, w
+
+
 def keeps_dim(scores, values):
     m, s, w = chunk_state(scores, values)
     return m.unsqueeze(-1), s.unsqueeze(-1), w
@@ -382,6 +421,10 @@ def mean_not_sum(scores, values):  # s and w as means over the elements
     (chunk_state, no_rescaling, "rescale the old sums to the new maximum"),
     (chunk_state, averages_outputs, "you averaged the chunks' normalised outputs"),
     (chunk_state, rescales_upside_down, "upside down"),
+    (chunk_state, drops_a_tie, "leave a tie to one chunk alone"),
+    (chunk_state, clamps_the_exponent, "clamping the exponent"),
+    (computes_in_float32, merge_states, "only to float32 precision"),
+    (default_dtype_m, merge_states, "dtype=scores.dtype"),
     (keeps_dim, merge_states, "no keepdim=True"),
     (chunk_state, merges_in_place, "changed its input states in place"),
     (returns_the_mean, merge_states, "a tuple of three tensors (m, s, w)"),

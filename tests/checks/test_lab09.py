@@ -323,11 +323,12 @@ def test_the_solution_basis_passes(capsys):
     assert out.startswith("✓ equivariant_basis: all"), out
 
 
-def _action(perm, order):
+def _action(perm, order, transposed=False):
+    """P acting on every index; ``transposed``: the mistake kron(P, P.T) for order 2."""
     p = torch.eye(len(perm), dtype=torch.float64)[list(perm)]
     a = p
     for _ in range(order - 1):
-        a = torch.kron(a, p)
+        a = torch.kron(a, p.T.contiguous() if transposed else p)
     return a
 
 
@@ -337,13 +338,16 @@ def _null_space(constraints, tol=1e-9, largest=False):
     return vh[:len(vh) - rank] if largest else vh[rank:]
 
 
-def basis_from(perms_of, tol=1e-9, largest=False):
-    """A null-space basis from the constraints of the permutations ``perms_of(n)``."""
+def basis_from(perms_of, tol=1e-9, largest=False, transpose=True, transposed_action=False):
+    """A null-space basis from the constraints of the permutations ``perms_of(n)``;
+    ``transpose=False``: kron(I, A) in place of kron(I, A.T); ``transposed_action``: the
+    order-2 action kron(P, P.T)."""
     def student(n, order=1):
         size = n ** order
         eye = torch.eye(size, dtype=torch.float64)
-        constraints = [torch.kron(a, eye) - torch.kron(eye, a.T.contiguous())
-                       for a in (_action(p, order) for p in perms_of(n))]
+        constraints = [torch.kron(a, eye)
+                       - torch.kron(eye, a.T.contiguous() if transpose else a)
+                       for a in (_action(p, order, transposed_action) for p in perms_of(n))]
         return _null_space(constraints, tol, largest).reshape(-1, size, size)
     return student
 
@@ -393,6 +397,11 @@ def test_basis_by_other_methods_passes(student, capsys):
     assert out.startswith("✓ equivariant_basis: all"), out
 
 
+def lemma_for_every_order(n, order=1):  # I and 11^T, also for n x n matrices
+    size = n ** order
+    return torch.stack([torch.eye(size), torch.ones(size, size)]).double()
+
+
 def with_a_duplicate(n, order=1):
     basis = equivariant_basis(n, order)
     return torch.cat([basis, basis[:1] + basis[-1:]])
@@ -416,7 +425,12 @@ def with_a_zero(n, order=1):
 
 
 @pytest.mark.parametrize("student, hint", [
-    (basis_from(swap), "add the constraints of the cycle"),
+    (basis_from(swap), "did you include its constraints, with A.T in kron(I, A.T)?"),
+    (basis_from(lambda n: swap(n) + cycle(n), transpose=False),
+     "commute with the swap of elements 0 and 1 but not with the cycle"),
+    (basis_from(lambda n: swap(n) + cycle(n), transposed_action=True),
+     "acts as torch.kron(P, P), not torch.kron(P, P.T)"),
+    (lemma_for_every_order, "Some equivariant maps are missing from your basis"),
     (basis_from(cycle), "the cycle alone generates only the rotations"),
     (basis_from(lambda n: swap(n) + cycle(n), largest=True), "not the largest ones"),
     (basis_from(lambda n: swap(n) + cycle(n), tol=1e-20), "singular values below a tolerance"),
