@@ -74,11 +74,18 @@ workflows:
 lint: $(STAMP)
 	$(BIN)/ruff check labcode tests book/_ext solutions
 
+# The unit, check and authoring tests run in a new random order each time (pytest-randomly
+# prints "Using --randomly-seed=N"; replay it with RANDOM_ORDER="-p randomly
+# --randomly-dont-reset-seed --randomly-seed=N"). Every test seeds its own draws
+# (tests/conftest.py), so the order must not matter. The plugin is off by default
+# (pyproject.toml): nbval's cells and the site's checks are sequences.
+RANDOM_ORDER ?= -p randomly --randomly-dont-reset-seed
+
 unit: $(STAMP)
 	$(BIN)/python -m labcode.authoring strip --check
 	$(BIN)/python -m labcode.authoring nbgrader-metadata --check
-	$(BIN)/python -m pytest -n auto tests --ignore=tests/site --ignore=tests/browser \
-		--ignore=tests/notebooks/test_student_experience.py
+	$(BIN)/python -m pytest -n auto $(RANDOM_ORDER) tests --ignore=tests/site \
+		--ignore=tests/browser --ignore=tests/notebooks/test_student_experience.py
 
 students: $(STAMP)
 	CUDA_VISIBLE_DEVICES="" $(BIN)/python -m pytest -n auto tests/notebooks/test_student_experience.py
