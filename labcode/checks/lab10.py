@@ -299,7 +299,8 @@ def check_invariant_features(invariant_features: Callable[..., object]) -> None:
     (batch, n, k) of features per point, the input left unchanged, finite (also on the z
     axis), the same after any turn of a cloud about z, computed cloud by cloud and point by
     point (a new order of the points reorders the features), not constant, and keeping what a
-    turn does not change: a cloud turned upside down or stretched sideways gets other features.
+    turn does not change: a cloud turned upside down, shifted up or stretched gets other
+    features, and points with different (r, z) in one cloud get different features.
     Any method that meets this contract passes."""
     import torch
 
@@ -366,6 +367,39 @@ def check_invariant_features(invariant_features: Callable[..., object]) -> None:
                      "the clouds stretched sideways (x and y times 1.5) got the same "
                      "features: they lost how far the points are from the z axis, which a "
                      "turn about z keeps.")
+            up = points + torch.tensor([0.0, 0.0, 0.5])
+            c.expect(not close(call(up, "the clouds shifted up (z + 0.5)"), out),
+                     "the clouds shifted up (z + 0.5) got the same features: a turn about "
+                     "z never moves a cloud up or down, so the features lost its height. "
+                     "Keep z itself, not z measured from the cloud's own mean or lowest "
+                     "point.")
+            tall = points * torch.tensor([1.0, 1.0, 1.5])
+            c.expect(not close(call(tall, "the clouds stretched upwards (z times 1.5)"),
+                               out),
+                     "the clouds stretched upwards (z times 1.5) got the same features: a "
+                     "turn about z never does that, so the features lost the heights. Keep "
+                     "z itself, not z divided by the cloud's own size (its largest |z|, "
+                     "its spread).")
+            # one cloud: every pair (r, z) of a grid, at a random angle and opposite it
+            # (so that the cloud's centre lies on the z axis)
+            r_grid = 0.04 * torch.arange(26.0)
+            z_grid = 0.2 * torch.arange(-5.0, 6.0)
+            r, z = torch.cartesian_prod(r_grid, z_grid).repeat(2, 1).unbind(-1)
+            theta = 2 * math.pi * torch.rand(len(r) // 2)
+            theta = torch.cat([theta, theta + math.pi])
+            grid = torch.stack([r * torch.cos(theta), r * torch.sin(theta), z], -1)[None]
+            rows = call(grid, "a cloud of points on a grid of (r, z)")[0].double()
+            gap = torch.cdist(rows, rows, compute_mode="donot_use_mm_for_euclid_dist")
+            same = (r[:, None] == r[None, :]) & (z[:, None] == z[None, :])
+            gap[same] = math.inf  # a point and its opposite may share their features
+            c.expect(float(gap.min()) > 1e-5 * (1 + float(rows.abs().max())),
+                     "two points with different distances r from the z axis or different "
+                     "heights z got the same features (in a cloud of points on a grid of "
+                     "(r, z), r in steps of 0.04 and z in steps of 0.2): the features "
+                     "merge points that no turn can bring together, so they lost "
+                     "information. A sum or product such as r + z or r * z, or rounding, "
+                     "does that; keep r and z each (or numbers they can be read back "
+                     "from).")
             sphere = sample_surface("sphere", 1, 400, generator=1)
             cylinder = sample_surface("cylinder", 1, 400, generator=1)
             a = call(sphere, "a sphere").sort(dim=1).values

@@ -471,6 +471,44 @@ def direction_in_the_plane(points):
     return torch.stack([r, z, x * x / r ** 2 + y * y / r ** 2], dim=-1)
 
 
+def z_from_the_cloud_mean(points):
+    z = points[..., 2]
+    return torch.stack([points[..., :2].norm(dim=-1), z - z.mean(dim=1, keepdim=True)],
+                       dim=-1)
+
+
+def z_over_the_cloud_max(points):
+    z = points[..., 2]
+    return torch.stack([points[..., :2].norm(dim=-1),
+                        z / z.abs().amax(dim=1, keepdim=True)], dim=-1)
+
+
+def r_plus_z(points):
+    return (points[..., :2].norm(dim=-1) + points[..., 2]).unsqueeze(-1)
+
+
+def r_times_z(points):
+    r = points[..., :2].norm(dim=-1)
+    return torch.stack([r * points[..., 2], points[..., 2]], dim=-1)
+
+
+def r_rounded(points):
+    r = points[..., :2].norm(dim=-1)
+    return torch.stack([torch.round(r * 10) / 10, points[..., 2]], dim=-1)
+
+
+def r_about_the_cloud_centre(points):
+    """The distance from the vertical axis through the cloud's own centre, with z."""
+    xy = points[..., :2] - points[..., :2].mean(dim=1, keepdim=True)
+    return torch.stack([xy.norm(dim=-1), points[..., 2]], dim=-1)
+
+
+def sorted_distances_and_z(points):
+    """Each point's distances to the points of its cloud, sorted, with its z."""
+    d = torch.cdist(points, points).sort(dim=-1).values
+    return torch.cat([d, points[..., 2:]], dim=-1)
+
+
 def constant(points):
     return torch.ones(points.shape[:2] + (2,))
 
@@ -512,7 +550,8 @@ def forgets_the_return(points):
 
 def test_the_solution_the_library_and_other_correct_methods_pass(capsys):
     for fn in (invariant_features, pointclouds.invariant_features, r3d_and_z,
-               many_features, canonical_pose):
+               many_features, canonical_pose, r_about_the_cloud_centre,
+               sorted_distances_and_z):
         out = verdict(checks.check_invariant_features, fn, capsys)
         assert out.startswith("✓ invariant_features: all"), (fn, out)
 
@@ -531,6 +570,11 @@ def test_the_solution_is_the_distance_from_the_axis_and_the_height():
     (r3d_only, "turned upside down"),
     (abs_z, "turned upside down"),
     (z_only, "stretched sideways"),
+    (z_from_the_cloud_mean, "shifted up (z + 0.5) got the same features"),
+    (z_over_the_cloud_max, "stretched upwards (z times 1.5) got the same features"),
+    (r_plus_z, "got the same features (in a cloud of points on a grid of"),
+    (r_times_z, "got the same features (in a cloud of points on a grid of"),
+    (r_rounded, "got the same features (in a cloud of points on a grid of"),
     (direction_in_the_plane, "NaN or inf"),
     (constant, "every point of every cloud got the same features"),
     (in_place, "changed its input"),
