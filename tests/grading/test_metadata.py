@@ -173,7 +173,7 @@ def test_a_check_raises_under_the_grader_only(body, monkeypatch, capsys):
 def test_a_passing_check_does_not_raise_under_the_grader(monkeypatch, capsys):
     monkeypatch.setenv(_common.GRADER_ENV, "autograde")
     _common._run("f", len, lambda c: c.expect(True, ""))
-    assert capsys.readouterr().out.startswith("✓ f: all 1 checks passed.")
+    assert capsys.readouterr().out.startswith("✓ f: all 1 check passed.")
 
 
 @pytest.mark.parametrize("name", LABS)
