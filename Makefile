@@ -166,7 +166,8 @@ lab: $(STUDENT_STAMP)
 # Every student notebook, solutions injected, in two throw-away environments under
 # _build/compat/: Colab-like (ipywidgets 7.7.1 loaded at kernel start, newest torch, numpy,
 # matplotlib) and oldest (pyproject.toml's floors). Slow: one environment at a time, notebooks
-# serially. `make compat COMPAT=colab` runs one. Results: book/instructors.md.
+# serially. `make compat COMPAT=colab` runs one; COMPAT="--fresh" rebuilds the environments
+# (by default they are reused, brought to the wanted versions). Results: book/instructors.md.
 compat: $(STAMP)
 	TORCH_INDEX="$(TORCH_INDEX)" $(BIN)/python tests/compat/compat.py $(COMPAT)
 

@@ -13,7 +13,10 @@ serially, one kernel at a time, through ``tests/notebooks/test_student_experienc
 versions and time, is written to ``_build/compat/<name>/result.json`` and a Markdown table
 row is printed (``book/instructors.md`` keeps the table).
 
-Usage: ``python tests/compat/compat.py [colab] [oldest]`` (both by default).
+An environment that exists is reused and brought to the wanted versions (``pip install
+--upgrade``); ``--fresh`` builds it anew.
+
+Usage: ``python tests/compat/compat.py [--fresh] [colab] [oldest]`` (both by default).
 """
 
 from __future__ import annotations
@@ -61,22 +64,27 @@ def sh(*args: str | Path, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([str(a) for a in args], check=True, **kwargs)
 
 
-def build(name: str) -> Path:
-    """Create the venv of ``name`` (anew), its kernel and, for colab, the startup file."""
+def build(name: str, fresh: bool) -> Path:
+    """Create the venv of ``name`` (anew if ``fresh`` or missing, else brought to the wanted
+    versions by ``pip install --upgrade``), its kernel and, for colab, the startup file."""
     home = BUILD / name
     venv = home / "venv"
-    if home.exists():
+    if fresh and home.exists():
         sh("rm", "-rf", home)
-    sh(sys.executable if sys.version_info[:2] == (3, 11) else "python3.11", "-m", "venv", venv)
+    if not (venv / "bin" / "python").exists():
+        sh(sys.executable if sys.version_info[:2] == (3, 11) else "python3.11", "-m", "venv",
+           venv)
     pip = [venv / "bin" / "python", "-m", "pip", "install", "--quiet"]
     sh(*pip, "--upgrade", "pip>=23")
     wanted = requirements(name)
     torch = next(r for r in wanted if re.match(r"torch\b", r))
     index = ["--extra-index-url", TORCH_INDEX] if TORCH_INDEX else []
-    sh(*pip, *index, torch)  # torch alone from the CPU index (one look-up there)
-    sh(*pip, *wanted)
+    sh(*pip, "--upgrade", *index, torch)  # torch alone from the CPU index (one look-up there)
+    sh(*pip, "--upgrade", *wanted)
     sh(*pip, "--no-deps", "--editable", ROOT)  # editable: no build/ folder in the tree
     kernel_env = {"PYTHONNOUSERSITE": "1"}
+    for stale in ("ipython", "jupyter", "kernel-starts.log", "pytest.xml", "result.json"):
+        sh("rm", "-rf", home / stale)
     if name == "colab":  # Colab loads ipywidgets when the kernel starts
         startup = home / "ipython" / "profile_default" / "startup"
         startup.mkdir(parents=True)
@@ -104,9 +112,9 @@ def versions(venv: Path) -> dict[str, str]:
     return json.loads(out)
 
 
-def run(name: str) -> dict:
+def run(name: str, fresh: bool = False) -> dict:
     start = time.monotonic()
-    venv = build(name)
+    venv = build(name, fresh)
     built = time.monotonic() - start
     env = {**os.environ, "JUPYTER_PATH": str(BUILD / name / "jupyter"),
            "LABCODE_KERNEL": KERNEL, "LABCODE_FULL_STUDENT_RUN": "1",
@@ -141,8 +149,10 @@ def row(result: dict) -> str:
             f"(install {result['install_s']} s) |")
 
 
-def main(names: list[str]) -> int:
-    results = [run(name) for name in names or ["colab", "oldest"]]
+def main(args: list[str]) -> int:
+    fresh = "--fresh" in args
+    names = [a for a in args if a != "--fresh"] or ["colab", "oldest"]
+    results = [run(name, fresh) for name in names]
     print("\n| environment | versions | labs passed | time |\n|---|---|---|---|")
     for result in results:
         print(row(result))
