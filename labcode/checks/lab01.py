@@ -102,15 +102,9 @@ def check_create_train_dataset(create_train_dataset: Callable[..., object]) -> N
         c.expect(_leaves_numpy_global_state(
                      lambda: create_train_dataset(n_train=50, max_train_card=4, max_digit=3,
                                                   seed=2)),
-                 "create_train_dataset changed NumPy's global random state (np.random.seed, "
-                 "np.random.randint...), which moves every later draw of the notebook: draw "
-                 "from a generator of your own, rng = np.random.default_rng(seed).")
+                 _numpy_state_hint("create_train_dataset"))
 
-    state = np.random.get_state()  # an answer that seeds NumPy must not move later draws
-    try:
-        _run("create_train_dataset", create_train_dataset, body)
-    finally:
-        np.random.set_state(state)
+    _run_keeping_numpy_state("create_train_dataset", create_train_dataset, body)
 
 
 def check_create_test_dataset(create_test_dataset: Callable[..., object]) -> None:
@@ -175,17 +169,27 @@ def check_create_test_dataset(create_test_dataset: Callable[..., object]) -> Non
                  f"(4, 15)]; got {[X.shape for X in ranged]}.")
         c.expect(_leaves_numpy_global_state(
                      lambda: create_test_dataset(n_per_card=4, cardinalities=[2], seed=3)),
-                 "create_test_dataset changed NumPy's global random state (np.random.seed, "
-                 "np.random.randint...), which moves every later draw of the notebook: draw "
-                 "from a generator of your own, rng = np.random.default_rng(seed).")
+                 _numpy_state_hint("create_test_dataset"))
 
-    state = np.random.get_state()  # an answer that seeds NumPy must not move later draws
-    try:
-        _run("create_test_dataset", create_test_dataset, body)
-    finally:
-        np.random.set_state(state)
+    _run_keeping_numpy_state("create_test_dataset", create_test_dataset, body)
 
 
 # --- Lab 03: the 1/3-vs-1/5 task ---
 # These checks draw random numbers inside torch.random.fork_rng(), so running a check (or not)
 # does not change the numbers a notebook draws afterwards.
+
+
+def _numpy_state_hint(name: str) -> str:
+    return (f"{name} changed NumPy's global random state (np.random.seed, "
+            "np.random.randint...), which moves every later draw of the notebook: draw "
+            "from a generator of your own, rng = np.random.default_rng(seed).")
+
+
+def _run_keeping_numpy_state(name: str, fn: object, body: Callable[[_Checker], None]) -> None:
+    """``_run``, then NumPy's global state put back: an answer that seeds NumPy must not move
+    the notebook's later draws."""
+    state = np.random.get_state()
+    try:
+        _run(name, fn, body)
+    finally:
+        np.random.set_state(state)
