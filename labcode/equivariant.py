@@ -24,9 +24,8 @@ import torch
 from torch import nn
 
 from labcode._validate import check_choice, check_int, check_real, check_torch_seed
-from labcode.data import _torch_generator
-from labcode.models import check_feature_batch
 from labcode.pooling import check_dtype
+from labcode.thirds import _torch_generator, check_feature_batch
 
 #: The poolings of an :class:`EquivariantLayer`.
 EQUIVARIANT_POOLINGS: tuple[str, ...] = ("sum", "max")

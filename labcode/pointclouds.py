@@ -16,7 +16,7 @@
 
 A batch of clouds is a float32 tensor ``(batch, n_points, 3)``; the labels are a LongTensor
 ``(batch,)`` of indices into :data:`SHAPES`. The PointNet-style classifier itself is
-:class:`labcode.models.PooledSetModel` with ``in_features=3`` (a shared per-point MLP, a
+:class:`labcode.pooling_tasks.PooledSetModel` with ``in_features=3`` (a shared per-point MLP, a
 pooling, an MLP).
 """
 
@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from labcode._validate import check_choice, check_int, check_real
-from labcode.data import _torch_generator
+from labcode.thirds import _torch_generator
 
 #: The shape classes, in label order: label ``k`` is ``SHAPES[k]``.
 SHAPES: tuple[str, ...] = ("sphere", "cube", "cylinder", "torus", "cone")
@@ -324,7 +324,7 @@ def within_class_share(features: torch.Tensor, labels: torch.Tensor) -> float:
 
 
 def without_rho_biases(model: nn.Module) -> nn.Module:
-    """A copy of ``model`` (a :class:`~labcode.models.PooledSetModel`) whose head ``rho`` has
+    """A copy of ``model`` (a :class:`~labcode.pooling_tasks.PooledSetModel`) whose head ``rho`` has
     all its biases set to 0; ``model`` itself is unchanged.
 
     With ReLU and no biases, ``rho`` is positively homogeneous: ``rho(k s) = k rho(s)`` for

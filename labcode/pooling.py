@@ -18,6 +18,7 @@ import math
 import torch
 from torch import nn
 
+from labcode._moved import aliases
 from labcode._validate import check_bool, check_choice, check_int
 
 POOLINGS: tuple[str, ...] = ("sum", "mean", "max")
@@ -148,45 +149,6 @@ class PMA(nn.Module):
         return out.reshape(batch, self.num_seeds * self.dim)
 
 
-SoftmaxState = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
-
-
-def softmax_state(scores: torch.Tensor, values: torch.Tensor) -> SoftmaxState:
-    """The online-softmax state of one chunk: ``(m, s, w)``.
-
-    ``scores`` ``(..., queries, n)``: one row per query, one score per element of the chunk;
-    ``values`` ``(..., n, d)``. Per query, ``m`` ``(..., queries)`` is the largest score, ``s``
-    ``(..., queries)`` the sum of ``exp(score - m)`` and ``w`` ``(..., queries, d)`` the sum of
-    ``exp(score - m) * value``; ``w / s[..., None]`` is ``softmax(scores) @ values``.
-    """
-    m = scores.amax(dim=-1)
-    e = torch.exp(scores - m.unsqueeze(-1))
-    return m, e.sum(dim=-1), e @ values
-
-
-def merge_softmax_states(a: SoftmaxState, b: SoftmaxState) -> SoftmaxState:
-    """The state of the union of two chunks: both rescaled to the larger maximum (the online
-    softmax of FlashAttention)."""
-    m = torch.maximum(a[0], b[0])
-    ra, rb = torch.exp(a[0] - m), torch.exp(b[0] - m)
-    return m, ra * a[1] + rb * b[1], ra.unsqueeze(-1) * a[2] + rb.unsqueeze(-1) * b[2]
-
-
-def stream_pma(pma: PMA, chunks: object) -> torch.Tensor:
-    """``pma`` of a set given as an iterable of chunks ``(batch, n_j, dim)``, never holding
-    more than one chunk: the state ``(m, s, w)`` of :func:`softmax_state`, merged chunk by
-    chunk, then :meth:`PMA.readout` of ``w / s``. Equal to ``pma`` of the whole set, to
-    rounding."""
-    state = None
-    for chunk in chunks:
-        part = softmax_state(*pma.scores_and_values(chunk))
-        state = part if state is None else merge_softmax_states(state, part)
-    if state is None:
-        raise ValueError("stream_pma needs at least one chunk")
-    _, s, w = state
-    return pma.readout(w / s.unsqueeze(-1))
-
-
 class SlotSetEncoder(nn.Module):
     """Slot Set Encoder (Andreis et al., 2021, Algorithm 1), with deterministic learned slots.
 
@@ -253,3 +215,6 @@ class SlotSetEncoder(nn.Module):
             raise ValueError("the encodings of the chunks must have the same shape and device, "
                              f"got shapes {sorted(shapes)} on {sorted(devices)}")
         return torch.stack(list(parts)).sum(dim=0)
+
+
+__getattr__ = aliases(__name__)  # names that moved to the labs' topic modules

@@ -132,9 +132,6 @@ def equivariance_deviation(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.
     return _deviation(fn, x, n_perms, None, seed, equivariant=True)
 
 
-# --- Lab 08: mini-batch consistency ---
-
-
 def minibatch_consistency_error(
     encode: Callable[[torch.Tensor], torch.Tensor],
     aggregate: Callable[[list[torch.Tensor], list[int]], torch.Tensor],

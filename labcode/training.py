@@ -1,6 +1,6 @@
 """Training: epochs of mini-batches over a padded data set, loss history, checkpoints.
 
-``train`` runs Adam on the L1 loss (seed Lab 8, Task 5) with a progress line and returns a
+``train`` runs Adam on the L1 loss with a progress line and returns a
 ``History``. The progress line (``progress_bar``) is plain text, updated in place while a loop
 runs and replaced by a one-line summary when it ends: a saved notebook keeps only the summary
 (no widget, nothing to load on the website). ``save_checkpoint`` / ``load_checkpoint`` write
@@ -26,19 +26,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from labcode._moved import aliases
 from labcode._validate import as_array, call_model
 
 #: Where the labs write their checkpoints (git-ignored), relative to the notebook's folder.
 CHECKPOINT_DIR = Path("checkpoints")
 
-#: Training settings of Lab 02's digit-sum models (keyword arguments of ``train``), and the
-#: original lab's (Nikolentzos and Lutzeyer): 20 epochs of mini-batches of 64 at a rate of 1e-3.
-#: ``make bench`` times DeepSets under its own settings and the original ones side by side.
-DIGIT_SUM_SETTINGS: dict[str, dict[str, float | int | None]] = {
-    "DeepSets": {"epochs": 2, "batch_size": 256, "lr": 3e-3, "final_lr": 3e-4},
-    "LSTM": {"epochs": 4, "batch_size": 64, "lr": 1e-3, "final_lr": 1e-4},
-    "original": {"epochs": 20, "batch_size": 64, "lr": 1e-3, "final_lr": None},
-}
 
 BatchFn = Callable[[np.ndarray, np.ndarray, np.ndarray, torch.device],
                    tuple[torch.Tensor, torch.Tensor]]
@@ -392,7 +385,7 @@ def load_checkpoint(model: nn.Module, path: str | Path) -> nn.Module:
     return model
 
 
-# --- Step training over fresh draws (Labs 03-04) ---
+# --- Step training over fresh draws ---
 
 #: Steps in the running mean that decides convergence (``steps_to_reach``, ``stop_below``).
 CONVERGENCE_WINDOW = 50
@@ -505,3 +498,6 @@ def steps_to_reach(history: list[float], threshold: float = 0.05,
     means = np.convolve(losses, np.ones(window) / window, mode="valid")
     below = np.flatnonzero(means < threshold)
     return int(below[0]) + window if len(below) else None
+
+
+__getattr__ = aliases(__name__)  # names that moved to the labs' topic modules

@@ -53,11 +53,15 @@ def digit_sum_side_by_side(seed: int = 3) -> list[str]:
     """
     import torch
 
-    from labcode.data import create_test_dataset, create_train_dataset
-    from labcode.evaluation import evaluate_by_cardinality
-    from labcode.models import DeepSets
+    from labcode.digits import (
+        DIGIT_SUM_SETTINGS,
+        DeepSets,
+        create_test_dataset,
+        create_train_dataset,
+        evaluate_by_cardinality,
+    )
     from labcode.reproducibility import seed_everything
-    from labcode.training import DIGIT_SUM_SETTINGS, train
+    from labcode.training import train
 
     seed_everything(seed)
     X, y = create_train_dataset(seed=0)

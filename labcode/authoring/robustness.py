@@ -35,31 +35,27 @@ import torch
 from torch import nn
 
 from labcode.batched import train_batched, train_steps_batched
-from labcode.data import (
-    cardinalities_of,
-    create_test_dataset,
-    create_train_dataset,
-    make_data,
-    make_mixture_sets,
-    make_symmetric_pairs,
-)
-from labcode.models import (
-    DeepSet,
+from labcode.digits import (
     DeepSets,
     LSTMBaseline,
-    PooledSetModel,
+    cardinalities_of,
     count_params,
-    logits_of,
-    mlp,
+    create_test_dataset,
+    create_train_dataset,
 )
-from labcode.pooling import PMA, SlotSetEncoder, pool, stream_pma
+from labcode.permutations import logits_of
+from labcode.pooling import PMA, SlotSetEncoder, pool
+from labcode.pooling_tasks import PooledSetModel
 from labcode.reproducibility import seed_everything
+from labcode.streaming import make_mixture_sets, stream_pma
+from labcode.symmetric_pairs import make_symmetric_pairs
 from labcode.symmetry import (
     equivariance_deviation,
     invariance_deviation,
     minibatch_consistency_error,
     permute_sets,
 )
+from labcode.thirds import DeepSet, make_data, mlp
 from labcode.training import steps_to_reach, train, train_steps
 
 #: Seeds of a full run.
@@ -318,14 +314,14 @@ def lab02(seed: int) -> list[Outcome]:
 
     Random: model inits and batch order (the seed); the data are the page's (seeds 0 and 1).
     """
-    from labcode.evaluation import (
+    from labcode.digits import (
+        DIGIT_SUM_SETTINGS,
         accuracy_and_mae,
         evaluate_by_cardinality,
         output_bound,
         predict,
         seed_study,
     )
-    from labcode.training import DIGIT_SUM_SETTINGS
 
     seed_everything(seed)
     train_data, test_data = create_train_dataset(seed=0), create_test_dataset(seed=1)

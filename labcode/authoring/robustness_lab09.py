@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from labcode.authoring.robustness import Outcome, lab
+from labcode.digits import count_params
 from labcode.equivariant import (
     AttentionScorer,
     EquivariantLayer,
@@ -30,9 +31,9 @@ from labcode.equivariant import (
     index_equivariance,
     make_odd_one_out,
 )
-from labcode.models import count_params
-from labcode.pooling import PMA, stream_pma
+from labcode.pooling import PMA
 from labcode.reproducibility import seed_everything
+from labcode.streaming import stream_pma
 from labcode.symmetry import equivariance_deviation, minibatch_consistency_error
 from labcode.training import train_steps
 

@@ -14,7 +14,6 @@ import torch
 from torch import nn
 
 from labcode.authoring.robustness import Outcome, lab
-from labcode.models import PooledSetModel
 from labcode.pointclouds import (
     PointMLP,
     accuracy,
@@ -27,6 +26,7 @@ from labcode.pointclouds import (
     within_class_share,
     without_rho_biases,
 )
+from labcode.pooling_tasks import PooledSetModel
 from labcode.reproducibility import seed_everything
 from labcode.training import train_steps
 

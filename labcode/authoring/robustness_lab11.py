@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from labcode.authoring.robustness import Outcome, lab
-from labcode.data import create_train_dataset
+from labcode.digits import create_train_dataset
 from labcode.encodings import decode_digit_code, digit_code, latent_sweep
 from labcode.reproducibility import seed_everything
 

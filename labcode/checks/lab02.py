@@ -90,7 +90,7 @@ def check_digit_deepsets(DeepSets: type) -> None:
     import torch
     from torch import nn
 
-    from labcode.evaluation import deepsets_param_count
+    from labcode.digits import deepsets_param_count
 
     def body(c: _Checker) -> None:
         with torch.random.fork_rng():
@@ -247,7 +247,7 @@ def check_digit_lstm(LSTMBaseline: type) -> None:
     """Self-check for Lab 02's ``LSTMBaseline``: sizes, shapes, order, Linear on h_n[-1]."""
     import torch
 
-    from labcode.evaluation import lstm_param_count
+    from labcode.digits import lstm_param_count
 
     def body(c: _Checker) -> None:
         with torch.random.fork_rng():

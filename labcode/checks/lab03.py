@@ -286,7 +286,7 @@ def check_train(train: Callable[..., object]) -> None:
     import torch
     from torch import nn
 
-    from labcode.models import mlp
+    from labcode.thirds import mlp
 
     def instrument(model: nn.Module) -> tuple[dict, list]:
         """Record every forward (input, output) and whether each backward starts from a

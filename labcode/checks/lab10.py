@@ -209,8 +209,8 @@ def check_critical_points(critical_points: Callable[..., object]) -> None:
     of model.phi (one may stand for a feature tied at every point), one point per feature."""
     import torch
 
-    from labcode.models import PooledSetModel
     from labcode.pooling import pool
+    from labcode.pooling_tasks import PooledSetModel
 
     def body(c: _Checker) -> None:
         with torch.random.fork_rng():

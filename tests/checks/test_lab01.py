@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from labcode import checks, data
-from labcode.data import create_test_dataset, create_train_dataset
+from labcode import checks, digits
+from labcode.digits import create_test_dataset, create_train_dataset
 from tests.conftest import assert_hint, solution_namespace, verdict
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -14,14 +14,14 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 SOLUTION = solution_namespace(1, ["create_train_dataset", "create_test_dataset"])
 
 
-@pytest.mark.parametrize("fn", [SOLUTION["create_train_dataset"], data.create_train_dataset],
+@pytest.mark.parametrize("fn", [SOLUTION["create_train_dataset"], digits.create_train_dataset],
                          ids=["solution", "labcode"])
 def test_reference_train_passes(fn, capsys):
     out = verdict(checks.check_create_train_dataset, fn, capsys)
     assert out.startswith("✓ create_train_dataset: all"), out
 
 
-@pytest.mark.parametrize("fn", [SOLUTION["create_test_dataset"], data.create_test_dataset],
+@pytest.mark.parametrize("fn", [SOLUTION["create_test_dataset"], digits.create_test_dataset],
                          ids=["solution", "labcode"])
 def test_reference_test_passes(fn, capsys):
     out = verdict(checks.check_create_test_dataset, fn, capsys)

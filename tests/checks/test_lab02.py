@@ -13,8 +13,8 @@ import pytest
 import torch
 from torch import nn
 
-from labcode import checks, evaluation, models, training
-from labcode.models import DeepSets, LSTMBaseline, check_digit_batch
+from labcode import checks, digits, training
+from labcode.digits import DeepSets, LSTMBaseline, check_digit_batch
 from labcode.training import make_batch
 from tests.conftest import assert_hint, assert_not_implemented, solution_namespace, verdict
 
@@ -37,10 +37,10 @@ def test_the_solution_passes(check, fn, name, capsys):
 
 
 @pytest.mark.parametrize("check, fn, name", [
-    (checks.check_digit_deepsets, models.DeepSets, "DeepSets"),
-    (checks.check_digit_lstm, models.LSTMBaseline, "LSTMBaseline"),
+    (checks.check_digit_deepsets, digits.DeepSets, "DeepSets"),
+    (checks.check_digit_lstm, digits.LSTMBaseline, "LSTMBaseline"),
     (checks.check_make_batch, training.make_batch, "make_batch"),
-    (checks.check_accuracy_and_mae, evaluation.accuracy_and_mae, "accuracy_and_mae"),
+    (checks.check_accuracy_and_mae, digits.accuracy_and_mae, "accuracy_and_mae"),
 ], ids=["DeepSets", "LSTMBaseline", "make_batch", "accuracy_and_mae"])
 def test_labcode_references_pass(check, fn, name, capsys):
     out = verdict(check, fn, capsys)

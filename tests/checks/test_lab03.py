@@ -13,9 +13,9 @@ import pytest
 import torch
 from torch import nn
 
-from labcode import checks, data, models
-from labcode.data import make_data
-from labcode.models import DeepSet as LibraryDeepSet
+from labcode import checks, digits, thirds
+from labcode.thirds import DeepSet as LibraryDeepSet
+from labcode.thirds import make_data
 from labcode.training import train_steps
 from tests.conftest import assert_hint, assert_not_implemented, solution_namespace, verdict
 
@@ -79,7 +79,7 @@ def not_implemented(N):
     raise NotImplementedError()
 
 
-@pytest.mark.parametrize("fn", [SOLUTION["make_data"], data.make_data, sorted_make_data],
+@pytest.mark.parametrize("fn", [SOLUTION["make_data"], thirds.make_data, sorted_make_data],
                          ids=["solution", "labcode", "sorted_make_data"])
 def test_correct_make_data_passes(fn, capsys):
     assert verdict(checks.check_make_data, fn, capsys).startswith("✓ make_data: all")
@@ -271,7 +271,7 @@ def test_wrong_train_gets_a_hint(fn, hint, capsys):
 # --------------------------------------------------------------------------- count_params
 
 
-@pytest.mark.parametrize("fn", [SOLUTION["count_params"], models.count_params],
+@pytest.mark.parametrize("fn", [SOLUTION["count_params"], digits.count_params],
                          ids=["solution", "labcode"])
 def test_correct_count_params_passes(fn, capsys):
     out = verdict(checks.check_count_params, fn, capsys)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from labcode import checks
-from labcode.data import make_symmetric_pairs
+from labcode.symmetric_pairs import make_symmetric_pairs
 from tests.conftest import assert_hint, assert_not_implemented, solution_namespace, verdict
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -286,7 +286,7 @@ def test_the_solution_online_softmax_passes(capsys):
 
 
 def test_the_library_online_softmax_passes(capsys):
-    from labcode.pooling import merge_softmax_states, softmax_state
+    from labcode.streaming import merge_softmax_states, softmax_state
 
     out = verdict(checks.check_online_softmax, softmax_state, capsys, merge_softmax_states)
     assert out.startswith("✓"), out

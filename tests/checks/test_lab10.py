@@ -362,7 +362,7 @@ def test_critical_points_solution_and_library_pass(capsys):
 
 
 def test_the_critical_points_alone_give_the_same_prediction():
-    from labcode.models import PooledSetModel
+    from labcode.pooling_tasks import PooledSetModel
 
     model = PooledSetModel("max", in_features=3, hidden_dim=16, out_features=5)
     cloud = pointclouds.make_point_clouds(1, 64, generator=0)[0][0]

@@ -18,8 +18,9 @@ import torch
 from torch import nn
 
 from labcode.batched import train_batched, train_steps_batched
-from labcode.data import create_train_dataset, make_data
-from labcode.models import DeepSet, PooledSetModel, mlp
+from labcode.digits import create_train_dataset
+from labcode.pooling_tasks import PooledSetModel
+from labcode.thirds import DeepSet, make_data, mlp
 from labcode.training import steps_to_reach, train, train_steps
 from tests.conftest import relative_error
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from labcode.data import (
+from labcode.digits import (
     TEST_CARDINALITIES,
     cardinalities_of,
     create_test_dataset,

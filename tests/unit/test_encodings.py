@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from labcode.data import create_train_dataset
+from labcode.digits import create_train_dataset
 from labcode.encodings import (
     LatentSweep,
     decode_digit_code,

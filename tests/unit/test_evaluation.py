@@ -7,9 +7,11 @@ import pytest
 import torch
 from torch import nn
 
-from labcode.data import create_test_dataset
-from labcode.evaluation import (
+from labcode.digits import (
+    DeepSets,
+    LSTMBaseline,
     accuracy_and_mae,
+    create_test_dataset,
     element_contributions,
     evaluate_by_cardinality,
     left_pad,
@@ -19,7 +21,6 @@ from labcode.evaluation import (
     seed_study,
     seed_table,
 )
-from labcode.models import DeepSets, LSTMBaseline
 from tests.conftest import relative_error
 
 
@@ -160,7 +161,7 @@ def test_the_lstm_output_bound_holds_on_long_sequences():
 
 
 def test_seed_study_trains_every_model_from_every_seed():
-    from labcode.data import create_train_dataset
+    from labcode.digits import create_train_dataset
 
     X, y = create_train_dataset(n_train=600, seed=0)
     X_test, y_test = create_test_dataset(n_per_card=50, cardinalities=[10, 20], seed=1)

@@ -47,8 +47,8 @@ No longer fuzzed, because only course code passes them:
   notebooks', drawn valid here;
 - ``steps_to_reach``'s threshold and window: the notebooks' (its history is fuzzed);
 - checkpoint paths that name a folder or nothing: the notebooks name a file in checkpoints/;
-- ``evaluation.deepsets_param_count`` / ``lstm_param_count``: called with the literal sizes;
-- ``evaluation.results_table`` and ``seed_study``: they format and repeat the notebooks' own
+- ``digits.deepsets_param_count`` / ``lstm_param_count``: called with the literal sizes;
+- ``digits.results_table`` and ``seed_study``: they format and repeat the notebooks' own
   evaluations (``results_table`` keeps one check: every model on the same cardinalities);
 - regressions dropped: ``make_batch`` with an index out of range, device "gpu" or "cuda:99",
   ``train(progress=tensor)``, ``save_checkpoint`` to a folder (all course-only arguments);
@@ -92,7 +92,19 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.extra import numpy as hnp
 from torch import nn
 
-from labcode import data, evaluation, models, plots, pooling, reproducibility, symmetry, training
+from labcode import (
+    digits,
+    permutations,
+    plots,
+    pooling,
+    reproducibility,
+    streaming,
+    symmetric_pairs,
+    symmetry,
+    thirds,
+    training,
+)
+from labcode.pooling_tasks import PooledSetModel
 
 # Hypothesis caches (constants, unicode tables) go to the temporary folder, not ./.hypothesis.
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "labcode-hypothesis")
@@ -210,27 +222,27 @@ def in_features(n):
 
 # Tiny models of every kind, and the input each one expects (fuzzed around it).
 MODELS = {
-    "DeepSets": (lambda: models.DeepSets(11, 4, 3), "digits"),
-    "LSTMBaseline": (lambda: models.LSTMBaseline(11, 4, 3), "digits"),
-    "DeepSets with 4 tokens": (lambda: models.DeepSets(4, 3, 2), "digits"),
-    "PooledSetModel sum": (lambda: models.PooledSetModel("sum", input_dim=11, hidden_dim=4),
+    "DeepSets": (lambda: digits.DeepSets(11, 4, 3), "digits"),
+    "LSTMBaseline": (lambda: digits.LSTMBaseline(11, 4, 3), "digits"),
+    "DeepSets with 4 tokens": (lambda: digits.DeepSets(4, 3, 2), "digits"),
+    "PooledSetModel sum": (lambda: PooledSetModel("sum", input_dim=11, hidden_dim=4),
                            "digits"),
     "PooledSetModel attention": (
-        lambda: models.PooledSetModel("attention", input_dim=11, hidden_dim=4), "digits"),
+        lambda: PooledSetModel("attention", input_dim=11, hidden_dim=4), "digits"),
     "PooledSetModel slots": (
-        lambda: models.PooledSetModel("slots", input_dim=11, hidden_dim=4, num_slots=2), "digits"),
+        lambda: PooledSetModel("slots", input_dim=11, hidden_dim=4, num_slots=2), "digits"),
     "PooledSetModel max, 2 outputs": (
-        lambda: models.PooledSetModel("max", input_dim=11, hidden_dim=4, out_features=2), "digits"),
+        lambda: PooledSetModel("max", input_dim=11, hidden_dim=4, out_features=2), "digits"),
     "PooledSetModel mean, real": (
-        lambda: models.PooledSetModel("mean", in_features=2, hidden_dim=4, rho_hidden_dim=3), 2),
+        lambda: PooledSetModel("mean", in_features=2, hidden_dim=4, rho_hidden_dim=3), 2),
     "PooledSetModel attention, real": (
-        lambda: models.PooledSetModel("attention", in_features=2, hidden_dim=4), 2),
+        lambda: PooledSetModel("attention", in_features=2, hidden_dim=4), 2),
     "PooledSetModel slots, real": (
-        lambda: models.PooledSetModel("slots", in_features=2, hidden_dim=4, num_slots=2), 2),
-    "DeepSet": (lambda: models.DeepSet(hidden_dim=2, rho_hidden_dim=2), 1),
+        lambda: PooledSetModel("slots", in_features=2, hidden_dim=4, num_slots=2), 2),
+    "DeepSet": (lambda: thirds.DeepSet(hidden_dim=2, rho_hidden_dim=2), 1),
     "DeepSet max": (
-        lambda: models.DeepSet(2, 2, 2, 2, "relu", "max", phi_bias=False), 2),
-    "mlp": (lambda: models.mlp(in_features=4, hidden_dims=(3,)), 1),
+        lambda: thirds.DeepSet(2, 2, 2, 2, "relu", "max", phi_bias=False), 2),
+    "mlp": (lambda: thirds.mlp(in_features=4, hidden_dims=(3,)), 1),
     "PMA": (lambda: pooling.PMA(4, num_heads=2, num_seeds=2), 4),
     "SlotSetEncoder": (lambda: pooling.SlotSetEncoder(2, 2, 3, 3, 3), 2),
     "Linear": (lambda: nn.Linear(3, 1), 3),
@@ -269,26 +281,26 @@ def masks_for(x):
 @FUZZ
 @given(or_junk(sizes), or_junk(sizes), or_junk(sizes), or_junk(seeds))
 def test_create_train_dataset(n, m, d, seed):
-    attempt(data.create_train_dataset, n, m, d, seed)
+    attempt(digits.create_train_dataset, n, m, d, seed)
 
 
 @FUZZ
 @given(or_junk(sizes), or_junk(st.lists(sizes, max_size=3)), or_junk(sizes), or_junk(seeds))
 def test_create_test_dataset(n, cards, d, seed):
-    attempt(data.create_test_dataset, n, cards, d, seed)
+    attempt(digits.create_test_dataset, n, cards, d, seed)
 
 
 @FUZZ
 @given(st.one_of(digit_arrays(min_side=0), digit_batches(min_side=0), junk))
 def test_cardinalities_of(X):
-    attempt(data.cardinalities_of, X)
+    attempt(digits.cardinalities_of, X)
 
 
 @FUZZ
 @given(or_junk(sizes), or_junk(sizes), or_junk(floats), or_junk(floats), or_junk(floats),
        or_junk(seeds))
 def test_make_mixture_sets(n, size, spread, low, high, seed):
-    attempt(data.make_mixture_sets, n, size, spread, low, high, seed)
+    attempt(streaming.make_mixture_sets, n, size, spread, low, high, seed)
 
 
 generators = st.one_of(seeds, st.builds(lambda s: torch.Generator().manual_seed(s),
@@ -298,8 +310,8 @@ generators = st.one_of(seeds, st.builds(lambda s: torch.Generator().manual_seed(
 @FUZZ
 @given(or_junk(st.integers(-2, 9)), or_junk(generators))
 def test_make_data_and_make_symmetric_pairs(N, generator):
-    attempt(data.make_data, N, generator)
-    attempt(data.make_symmetric_pairs, N, generator)
+    attempt(thirds.make_data, N, generator)
+    attempt(symmetric_pairs.make_symmetric_pairs, N, generator)
 
 
 # --------------------------------------------------------------------------- labcode.models
@@ -308,17 +320,17 @@ def test_make_data_and_make_symmetric_pairs(N, generator):
 @FUZZ
 @given(st.one_of(digit_batches(min_side=0), junk), or_junk(st.one_of(st.none(), sizes)))
 def test_check_digit_batch(x, input_dim):
-    attempt(models.check_digit_batch, x, input_dim)
+    attempt(digits.check_digit_batch, x, input_dim)
 
 
 @FUZZ
 @given(st.one_of(feature_batches(min_side=0), junk), or_junk(st.one_of(st.none(), sizes)))
 def test_check_feature_batch(x, n):
-    attempt(models.check_feature_batch, x, n)
+    attempt(thirds.check_feature_batch, x, n)
 
 
 @FUZZ
-@given(st.sampled_from([models.DeepSets, models.LSTMBaseline]), or_junk(sizes), or_junk(sizes),
+@given(st.sampled_from([digits.DeepSets, digits.LSTMBaseline]), or_junk(sizes), or_junk(sizes),
        or_junk(sizes))
 def test_digit_model_constructors(cls, n, h1, h2):
     attempt(cls, n, h1, h2)
@@ -329,22 +341,22 @@ def test_digit_model_constructors(cls, n, h1, h2):
        or_junk(st.sampled_from(["tanh", "relu", "none", "sigmoid"])),
        or_junk(st.sampled_from(["sum", "mean", "max", "median"])), or_junk(st.booleans()))
 def test_deepset_classifier_constructor(n, hidden, out, rho, activation, pooling_, bias):
-    attempt(models.DeepSet, n, hidden, out, rho, activation, pooling_, bias)
+    attempt(thirds.DeepSet, n, hidden, out, rho, activation, pooling_, bias)
 
 
 @FUZZ
 @given(or_junk(sizes), or_junk(st.lists(sizes, max_size=3).map(tuple)),
        or_junk(st.sampled_from(["tanh", "relu", "none"])), or_junk(st.booleans()))
 def test_mlp(n, hidden, activation, sigmoid):
-    attempt(models.mlp, n, hidden, activation, sigmoid)
+    attempt(thirds.mlp, n, hidden, activation, sigmoid)
 
 
 @FUZZ
-@given(or_junk(st.sampled_from(models.PooledSetModel.POOLINGS + ("median",))),
+@given(or_junk(st.sampled_from(PooledSetModel.POOLINGS + ("median",))),
        or_junk(st.one_of(st.none(), sizes)), or_junk(st.one_of(st.none(), sizes)),
        or_junk(sizes), or_junk(sizes), or_junk(sizes), or_junk(sizes))
 def test_pooled_set_model_constructor(pooling_, input_dim, in_features, hidden, out, slots, rho):
-    attempt(models.PooledSetModel, pooling_, input_dim=input_dim, in_features=in_features,
+    attempt(PooledSetModel, pooling_, input_dim=input_dim, in_features=in_features,
             hidden=hidden, out_features=out, num_slots=slots, rho_hidden_dim=rho)
 
 
@@ -361,16 +373,16 @@ def test_model_forward(name):
         for method in ("logits", "encode", "pool"):
             if callable(getattr(model, method, None)):
                 attempt(getattr(model, method), x)
-        attempt(models.logits_of, model, x)
-        attempt(models.count_params, model)
+        attempt(permutations.logits_of, model, x)
+        attempt(digits.count_params, model)
 
     check()
 
 
 def test_count_params_and_logits_of_junk():
     for thing in (None, 3, "model", nn.Identity, [nn.Linear(2, 1)]):
-        attempt(models.count_params, thing)
-        attempt(models.logits_of, thing, torch.rand(2, 10, 1))
+        attempt(digits.count_params, thing)
+        attempt(permutations.logits_of, thing, torch.rand(2, 10, 1))
 
 
 # --------------------------------------------------------------------------- labcode.pooling
@@ -513,7 +525,7 @@ def test_train(name):
     for forms in MISTAKES:  # every one of them, whatever hypothesis drew
         attempt(training.train, model, X, X.sum(1), epochs=1, batch_size=2,
                 batch_fn=batch_fn_of(*forms), progress=False)
-    for thing in ("model", None, models.DeepSets, lambda x: x.sum(1)):  # not a model
+    for thing in ("model", None, digits.DeepSets, lambda x: x.sum(1)):  # not a model
         with pytest.raises(TypeError, match="nn.Module"):
             training.train(thing, np.ones((2, 2), dtype=np.int64), np.ones(2), progress=False)
 
@@ -523,19 +535,19 @@ def draw_wrong_labels(n):
 
 
 def draw_flat_labels(n):
-    X, y = data.make_data(2 * n)
+    X, y = thirds.make_data(2 * n)
     return X, y[:, 0]
 
 
 def draw_float64(n):
-    X, y = data.make_data(2 * n)
+    X, y = thirds.make_data(2 * n)
     return X.double(), y.double()
 
 
-DRAWS = {"make_data": data.make_data, "wrong labels": draw_wrong_labels,
+DRAWS = {"make_data": thirds.make_data, "wrong labels": draw_wrong_labels,
          "flat labels": draw_flat_labels, "float64": draw_float64,
-         "NumPy": lambda n: tuple(t.numpy() for t in data.make_data(n)),
-         "a list": lambda n: list(data.make_data(n)), "X only": lambda n: data.make_data(n)[0],
+         "NumPy": lambda n: tuple(t.numpy() for t in thirds.make_data(n)),
+         "a list": lambda n: list(thirds.make_data(n)), "X only": lambda n: thirds.make_data(n)[0],
          "None": lambda n: None, "pair of ints": lambda n: (1, 2)}
 
 
@@ -599,7 +611,7 @@ def test_save_and_load_checkpoint(saved, into, garbage):
 @FUZZ
 @given(st.one_of(digit_arrays(min_side=0), digit_batches(), junk), or_junk(sizes))
 def test_left_pad(X, length):
-    attempt(evaluation.left_pad, X, length)
+    attempt(digits.left_pad, X, length)
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -609,21 +621,21 @@ def test_predict_element_contributions_output_bound(name):
     @EACH
     @given(or_junk(digit_arrays(min_side=0)), or_junk(sizes), or_junk(sizes))
     def check(X, batch_size, input_dim):
-        attempt(evaluation.predict, model, X, batch_size)
-        attempt(evaluation.element_contributions, model, input_dim)
-        attempt(evaluation.output_bound, model)
+        attempt(digits.predict, model, X, batch_size)
+        attempt(digits.element_contributions, model, input_dim)
+        attempt(digits.output_bound, model)
 
     check()
     for thing in (None, "model", nn.Linear):
-        attempt(evaluation.predict, thing, np.ones((2, 2), dtype=np.int64))
-        attempt(evaluation.output_bound, thing)
+        attempt(digits.predict, thing, np.ones((2, 2), dtype=np.int64))
+        attempt(digits.output_bound, thing)
 
 
 @FUZZ
 @given(st.one_of(arrays(max_dims=2), tensors(max_dims=2), junk),
        st.one_of(arrays(max_dims=2), tensors(max_dims=2), junk))
 def test_accuracy_and_mae(pred, target):
-    attempt(evaluation.accuracy_and_mae, pred, target)
+    attempt(digits.accuracy_and_mae, pred, target)
 
 
 @FUZZ
@@ -631,7 +643,7 @@ def test_accuracy_and_mae(pred, target):
                                             "Linear"]).map(make_model)),
        or_junk(st.lists(or_junk(digit_arrays(min_side=0)), max_size=3)),
        or_junk(st.one_of(st.none(), sizes)),
-       st.sampled_from([evaluation.accuracy_and_mae] * 3
+       st.sampled_from([digits.accuracy_and_mae] * 3
                        + [lambda p, t: None, lambda p, t: (1, 2, 3), "metric"]),
        or_junk(sizes))
 def test_evaluate_by_cardinality(draw, model, X_test, max_sets, metric_fn, batch_size):
@@ -639,7 +651,7 @@ def test_evaluate_by_cardinality(draw, model, X_test, max_sets, metric_fn, batch
         y_test = draw.draw(or_junk(st.tuples(*(targets_for(X) for X in X_test)).map(list)))
     else:
         y_test = draw.draw(junk)
-    attempt(evaluation.evaluate_by_cardinality, model, X_test, y_test, max_sets, metric_fn,
+    attempt(digits.evaluate_by_cardinality, model, X_test, y_test, max_sets, metric_fn,
             batch_size)
 
 
@@ -744,7 +756,7 @@ def _digits(n=6, m=4):
 # now succeed, are plain tests after it).
 FOUND = {
     "DeepSet on float64 (RuntimeError)":
-        lambda tmp: models.DeepSet()(torch.rand(2, 3, 1, dtype=torch.float64)),
+        lambda tmp: thirds.DeepSet()(torch.rand(2, 3, 1, dtype=torch.float64)),
     "PMA on float64 (RuntimeError)": lambda tmp: pooling.PMA(4)(torch.rand(2, 3, 4).double()),
     "SlotSetEncoder slots of the wrong width (RuntimeError)":
         lambda tmp: pooling.SlotSetEncoder(2, 2, 4, 4, 4)(torch.rand(2, 3, 2), None,
@@ -754,46 +766,46 @@ FOUND = {
     "SlotSetEncoder.aggregate of unequal chunks (RuntimeError)":
         lambda tmp: pooling.SlotSetEncoder.aggregate([torch.rand(2, 3), torch.rand(3, 3)]),
     "PooledSetModel real on int64 (RuntimeError)":
-        lambda tmp: models.PooledSetModel("sum", in_features=1)(torch.ones(2, 3, 1).long()),
+        lambda tmp: PooledSetModel("sum", in_features=1)(torch.ones(2, 3, 1).long()),
     "PooledSetModel real with 2 features for 1 (RuntimeError)":
-        lambda tmp: models.PooledSetModel("sum", in_features=1)(torch.ones(2, 3, 2)),
-    "mlp(sigmoid=tensor) (RuntimeError)": lambda tmp: models.mlp(sigmoid=torch.ones(2)),
+        lambda tmp: PooledSetModel("sum", in_features=1)(torch.ones(2, 3, 2)),
+    "mlp(sigmoid=tensor) (RuntimeError)": lambda tmp: thirds.mlp(sigmoid=torch.ones(2)),
     "logits_of(mlp, set of 3) (RuntimeError)":
-        lambda tmp: models.logits_of(models.mlp(), torch.rand(2, 3, 1)),
-    "logits_of(mlp, None) (AttributeError)": lambda tmp: models.logits_of(models.mlp(), None),
+        lambda tmp: permutations.logits_of(thirds.mlp(), torch.rand(2, 3, 1)),
+    "logits_of(mlp, None) (AttributeError)": lambda tmp: permutations.logits_of(thirds.mlp(), None),
     "check_digit_batch(input_dim=tensor) (RuntimeError)":
-        lambda tmp: models.check_digit_batch(torch.ones(2, 2, dtype=torch.long), torch.ones(2)),
+        lambda tmp: digits.check_digit_batch(torch.ones(2, 2, dtype=torch.long), torch.ones(2)),
     "train an nn.Linear on digits (RuntimeError)":
         lambda tmp: training.train(nn.Linear(4, 1), _digits(), np.ones(6), progress=False),
     "train a model with 2 outputs (RuntimeError)":
-        lambda tmp: training.train(models.PooledSetModel("sum", input_dim=11, out_features=2),
+        lambda tmp: training.train(PooledSetModel("sum", input_dim=11, out_features=2),
                                _digits(), np.ones(6), progress=False),
     "train_steps with labels 3.0 (RuntimeError)":
-        lambda tmp: training.train_steps(models.DeepSet(), draw_wrong_labels, steps=1,
+        lambda tmp: training.train_steps(thirds.DeepSet(), draw_wrong_labels, steps=1,
                                      progress=False),
     "train_steps on float64 batches (RuntimeError)":
-        lambda tmp: training.train_steps(models.mlp(), draw_float64, steps=1, progress=False),
+        lambda tmp: training.train_steps(thirds.mlp(), draw_float64, steps=1, progress=False),
     "load_checkpoint of garbage (EOFError)":
-        lambda tmp: training.load_checkpoint(models.DeepSets(), _saved(tmp, b"")),
+        lambda tmp: training.load_checkpoint(digits.DeepSets(), _saved(tmp, b"")),
     "load_checkpoint of garbage (UnpicklingError)":
-        lambda tmp: training.load_checkpoint(models.DeepSets(), _saved(tmp, b"c")),
+        lambda tmp: training.load_checkpoint(digits.DeepSets(), _saved(tmp, b"c")),
     "load_checkpoint of a state_dict of ints (AttributeError)": lambda tmp: (
-        training.load_checkpoint(models.DeepSets(), _saved(tmp, {"state_dict": {
-            k: 3 for k in models.DeepSets().state_dict()}}))),
+        training.load_checkpoint(digits.DeepSets(), _saved(tmp, {"state_dict": {
+            k: 3 for k in digits.DeepSets().state_dict()}}))),
     "accuracy_and_mae of a tensor that requires grad (RuntimeError)":
-        lambda tmp: evaluation.accuracy_and_mae(torch.ones(3, requires_grad=True), [1, 2]),
+        lambda tmp: digits.accuracy_and_mae(torch.ones(3, requires_grad=True), [1, 2]),
     "evaluate_by_cardinality with y None (IndexError)":
-        lambda tmp: evaluation.evaluate_by_cardinality(models.DeepSets(), [_digits()], [None]),
+        lambda tmp: digits.evaluate_by_cardinality(digits.DeepSets(), [_digits()], [None]),
     "predict with an nn.Linear (RuntimeError)":
-        lambda tmp: evaluation.predict(nn.Linear(4, 1), _digits()),
+        lambda tmp: digits.predict(nn.Linear(4, 1), _digits()),
     "element_contributions of an MLP (RuntimeError)":
-        lambda tmp: evaluation.element_contributions(models.mlp()),
+        lambda tmp: digits.element_contributions(thirds.mlp()),
     "make_mixture_sets with spread=tensor (RuntimeError)":
-        lambda tmp: data.make_mixture_sets(2, 3, spread=torch.ones(2)),
+        lambda tmp: streaming.make_mixture_sets(2, 3, spread=torch.ones(2)),
     "make_mixture_sets with an infinite range (OverflowError)":
-        lambda tmp: data.make_mixture_sets(2, 3, low=-float("inf")),
+        lambda tmp: streaming.make_mixture_sets(2, 3, low=-float("inf")),
     "cardinalities_of a tensor that requires grad (RuntimeError)":
-        lambda tmp: data.cardinalities_of(torch.ones(2, 3, requires_grad=True)[None]),
+        lambda tmp: digits.cardinalities_of(torch.ones(2, 3, requires_grad=True)[None]),
     "minibatch_consistency_error of an empty set (RuntimeError)":
         lambda tmp: symmetry.minibatch_consistency_error(
             lambda x: x.sum(1), lambda p, s: torch.stack(p).sum(0), torch.rand(1, 0, 1), []),

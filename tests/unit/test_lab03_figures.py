@@ -6,10 +6,9 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from labcode import plots
-from labcode.data import make_data
-from labcode.models import DeepSet, mlp
-from labcode.widgets import permutation_explorer
+from labcode import permutations, plots, thirds
+from labcode.permutations import permutation_explorer
+from labcode.thirds import DeepSet, make_data, mlp
 
 
 @pytest.fixture(autouse=True)
@@ -20,12 +19,12 @@ def close_figures():
 
 def test_show_object_sets():
     X, y = make_data(12, generator=0)
-    ax = plots.show_object_sets(X, y)
+    ax = thirds.show_object_sets(X, y)
     assert ax.get_title() and ax.get_xlabel() and ax.get_legend() is not None
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert len(labels) == 12 and all("class" in t for t in labels)
     with pytest.raises(ValueError, match="shape"):
-        plots.show_object_sets(X[:, :, 0], y)
+        thirds.show_object_sets(X[:, :, 0], y)
 
 
 def test_plot_step_losses():
@@ -41,11 +40,11 @@ def test_plot_width_sweep_and_permutation_outputs():
     mlp_runs = [{"params": 169, "steps": None, "accuracy": 0.9},
                 {"params": 465, "steps": 1200, "accuracy": 1.0}]
     ds_runs = [{"params": 62, "steps": 600, "accuracy": 1.0}]
-    fig = plots.plot_width_sweep(mlp_runs, ds_runs, budget=2000)
+    fig = permutations.plot_width_sweep(mlp_runs, ds_runs, budget=2000)
     assert all(ax.get_title() and ax.get_legend() is not None for ax in fig.axes)
     with pytest.raises(ValueError):
-        plots.plot_width_sweep([], ds_runs, budget=2000)
-    ax = plots.plot_permutation_outputs({"DeepSet": [1.0, 1.0], "MLP": [1.0, 2.0]})
+        permutations.plot_width_sweep([], ds_runs, budget=2000)
+    ax = permutations.plot_permutation_outputs({"DeepSet": [1.0, 1.0], "MLP": [1.0, 2.0]})
     assert ax.get_title() and ax.get_legend() is not None
 
 

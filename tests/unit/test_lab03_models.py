@@ -8,9 +8,10 @@ import pytest
 import torch
 from torch import nn
 
-from labcode.data import make_data
-from labcode.models import DeepSet, count_params, logits_of, mlp
+from labcode.digits import count_params
+from labcode.permutations import logits_of
 from labcode.symmetry import invariance_deviation
+from labcode.thirds import DeepSet, make_data, mlp
 from labcode.training import steps_to_reach, train_steps
 from tests.conftest import EPS32, relative_error
 

@@ -8,8 +8,9 @@ import pytest
 import torch
 from torch import nn
 
-from labcode.data import PAIR_NORMS, make_data, make_symmetric_pairs
-from labcode.models import DeepSet, DeepSets
+from labcode.digits import DeepSets
+from labcode.symmetric_pairs import PAIR_NORMS, make_symmetric_pairs
+from labcode.thirds import DeepSet, make_data
 from tests.conftest import EPS32
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -10,8 +10,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from labcode.models import PooledSetModel, count_params
+from labcode.digits import count_params
 from labcode.pooling import PMA
+from labcode.pooling_tasks import PooledSetModel
 from tests.conftest import relative_error
 
 H = 32  # hidden_dim of the models below

@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 import torch
 
-from labcode.evaluation import deepsets_param_count, lstm_param_count
-from labcode.models import DeepSets, LSTMBaseline, check_digit_batch, count_params
+from labcode.digits import (
+    DeepSets,
+    LSTMBaseline,
+    check_digit_batch,
+    count_params,
+    deepsets_param_count,
+    lstm_param_count,
+)
 from tests.conftest import relative_error
 
 MODELS = [DeepSets, LSTMBaseline]

@@ -9,7 +9,9 @@ pixels at a 1280-pixel window) shows it at its own size, and ``MIN_FONT_PT`` poi
 
 from __future__ import annotations
 
+import importlib
 import io
+import pkgutil
 import struct
 
 import matplotlib.pyplot as plt
@@ -18,9 +20,19 @@ import pytest
 import torch
 from matplotlib.text import Text
 
-from labcode import plots
-from labcode.data import create_train_dataset, make_data
-from labcode.models import DeepSet
+import labcode
+from labcode import (
+    digits,
+    nonlinearity,
+    permutations,
+    plots,
+    pooling_tasks,
+    streaming,
+    symmetric_pairs,
+    thirds,
+)
+from labcode.digits import create_train_dataset
+from labcode.thirds import DeepSet, make_data
 from labcode.training import History
 
 #: The widest PNG a course figure may be (the column, plus matplotlib's 0.1-inch padding).
@@ -88,44 +100,51 @@ DEGREES = np.linspace(0, 360, 37)
 
 # Every figure function of labcode.plots, drawn with small data of the right shape.
 FIGURES = {
-    "plot_cardinality_histogram": lambda: plots.plot_cardinality_histogram(X_DIGITS),
-    "show_padded_rows": lambda: plots.show_padded_rows(X_DIGITS, n_rows=8),
-    "plot_sums_by_cardinality": lambda: plots.plot_sums_by_cardinality(X_DIGITS, Y_DIGITS,
+    "plot_cardinality_histogram": lambda: digits.plot_cardinality_histogram(X_DIGITS),
+    "show_padded_rows": lambda: digits.show_padded_rows(X_DIGITS, n_rows=8),
+    "plot_sums_by_cardinality": lambda: digits.plot_sums_by_cardinality(X_DIGITS, Y_DIGITS,
                                                                        5.5),
-    "show_object_sets": lambda: plots.show_object_sets(X_OBJECTS, Y_OBJECTS),
+    "show_object_sets": lambda: thirds.show_object_sets(X_OBJECTS, Y_OBJECTS),
     "plot_step_losses": lambda: plots.plot_step_losses({"a": [0.7] * 100 + [0.01] * 100,
                                                         "b": [0.5] * 200}),
     "plot_step_losses, chance line": lambda: plots.plot_step_losses(
         {"tanh": np.geomspace(0.69, 0.01, 300), "affine": np.full(500, np.log(2))}, window=1,
         threshold=np.log(2), threshold_label="ln 2 (chance)", title="BCE"),
-    "plot_width_sweep": lambda: plots.plot_width_sweep(*_runs(), budget=2000),
-    "plot_permutation_outputs": lambda: plots.plot_permutation_outputs(
+    "plot_width_sweep": lambda: permutations.plot_width_sweep(*_runs(), budget=2000),
+    "plot_permutation_outputs": lambda: permutations.plot_permutation_outputs(
         {"DeepSet": [1.0] * 5, "MLP": [1.0, 2.0, 0.5, 1.5, 1.0]}),
-    "plot_results": lambda: plots.plot_results(_results()),
-    "plot_training_losses": lambda: plots.plot_training_losses({"DeepSets": _history(),
+    "plot_results": lambda: digits.plot_results(_results()),
+    "plot_training_losses": lambda: digits.plot_training_losses({"DeepSets": _history(),
                                                                 "LSTM": _history()}),
-    "plot_error_growth": lambda: plots.plot_error_growth(
+    "plot_error_growth": lambda: digits.plot_error_growth(
         list(range(5, 101, 5)), list(np.linspace(0, 0.22, 20)), 0.0022, -0.0004, 0.0003),
-    "plot_phi_on_data": lambda: plots.plot_phi_on_data(
+    "plot_phi_on_data": lambda: nonlinearity.plot_phi_on_data(
         {"success": DeepSet(activation="relu", hidden_dim=3).phi,
          "failure": DeepSet(activation="relu", hidden_dim=3).phi}),
-    "plot_pooled_by_class": lambda: plots.plot_pooled_by_class(
+    "plot_pooled_by_class": lambda: nonlinearity.plot_pooled_by_class(
         {"tanh": torch.randn(20), "none": torch.zeros(20)},
         torch.cat([torch.zeros(10), torch.ones(10)])),
-    "plot_symmetric_pairs": lambda: plots.plot_symmetric_pairs(_pairs()),
-    "plot_pair_angle_sweep": lambda: plots.plot_pair_angle_sweep(
+    "plot_symmetric_pairs": lambda: symmetric_pairs.plot_symmetric_pairs(_pairs()),
+    "plot_pair_angle_sweep": lambda: symmetric_pairs.plot_pair_angle_sweep(
         DEGREES, {0.6: np.random.default_rng(0).normal(size=(37, 4))},
         {("ReLU", 0.6): np.sin(DEGREES / 20), ("odd", 0.6): np.zeros(37)}),
-    "plot_accuracy_heatmaps": lambda: plots.plot_accuracy_heatmaps(*_heatmap_data(),
+    "plot_accuracy_heatmaps": lambda: pooling_tasks.plot_accuracy_heatmaps(*_heatmap_data(),
                                                                    n_learned=4),
-    "plot_convergence": lambda: plots.plot_convergence(
+    "plot_convergence": lambda: streaming.plot_convergence(
         [100, 1000, 10000], {"mean": {"error": [0.2, 0.07, 0.03], "to limit": [0.2, 0.06, 0.02],
                                       "systematic": 0.03}}),
 }
 
 
 def test_every_public_figure_function_is_tested():
-    public = {name for name in dir(plots) if name.startswith(("plot_", "show_"))}
+    public = set()
+    for info in pkgutil.iter_modules(labcode.__path__):
+        if info.name.startswith("_") or info.name in ("authoring", "checks"):
+            continue
+        module = importlib.import_module(f"labcode.{info.name}")
+        public |= {name for name, obj in vars(module).items()
+                   if name.startswith(("plot_", "show_"))
+                   and getattr(obj, "__module__", None) == module.__name__}
     assert public == {name.split(",")[0] for name in FIGURES}
 
 
@@ -165,13 +184,13 @@ def test_course_style_applies_inside_its_block_only():
             assert tuple(fig.get_size_inches()) == (plots.COLUMN_WIDTH, 3.5)
             assert plt.rcParams["legend.fontsize"] == plots.MIN_FONT_PT
         assert plt.rcParams["legend.fontsize"] == 7  # restored after the block
-        ax = plots.plot_permutation_outputs({"m": [1.0, 2.0]})  # styled whatever the rc
+        ax = permutations.plot_permutation_outputs({"m": [1.0, 2.0]})  # styled whatever the rc
         assert smallest_font(ax.figure) >= plots.MIN_FONT_PT
         assert ax.figure.get_figwidth() <= plots.COLUMN_WIDTH
 
 
 def test_histogram_legend_stays_above_the_bars():
-    ax = plots.plot_cardinality_histogram(X_DIGITS)
+    ax = digits.plot_cardinality_histogram(X_DIGITS)
     fig = ax.figure
     fig.canvas.draw()
     legend = ax.get_legend().get_window_extent()
@@ -191,18 +210,19 @@ def test_chance_line_is_drawn_over_a_curve_that_runs_along_it():
 
 def test_new_functions_reject_bad_input():
     with pytest.raises(TypeError, match="phis"):
-        plots.plot_phi_on_data({})
+        nonlinearity.plot_phi_on_data({})
     with pytest.raises(ValueError, match="points"):
-        plots.plot_phi_on_data({"a": lambda x: x}, points=(0.0,))
+        nonlinearity.plot_phi_on_data({"a": lambda x: x}, points=(0.0,))
     with pytest.raises(ValueError, match="values"):
-        plots.plot_pooled_by_class({"a": torch.zeros(3)}, torch.zeros(4))
+        nonlinearity.plot_pooled_by_class({"a": torch.zeros(3)}, torch.zeros(4))
     with pytest.raises(ValueError, match="pairs"):
-        plots.plot_symmetric_pairs(torch.zeros(4, 3, 2))
+        symmetric_pairs.plot_symmetric_pairs(torch.zeros(4, 3, 2))
     with pytest.raises(ValueError):
-        plots.plot_pair_angle_sweep(DEGREES, {}, {})
+        symmetric_pairs.plot_pair_angle_sweep(DEGREES, {}, {})
     with pytest.raises(ValueError, match="pooled"):
-        plots.plot_pair_angle_sweep(DEGREES, {0.6: np.zeros((5, 4))}, {("a", 0.6): DEGREES})
+        symmetric_pairs.plot_pair_angle_sweep(DEGREES, {0.6: np.zeros((5, 4))},
+                                              {("a", 0.6): DEGREES})
     with pytest.raises(ValueError):
-        plots.plot_accuracy_heatmaps({}, [], [], [])
+        pooling_tasks.plot_accuracy_heatmaps({}, [], [], [])
     with pytest.raises(TypeError, match="curves"):
-        plots.plot_convergence([1], {})
+        streaming.plot_convergence([1], {})

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from labcode.pooling import PMA, merge_softmax_states, softmax_state, stream_pma
+from labcode.pooling import PMA
+from labcode.streaming import merge_softmax_states, softmax_state, stream_pma
 
 
 @pytest.mark.parametrize("heads, seeds, feedforward", [(1, 1, True), (4, 3, True),

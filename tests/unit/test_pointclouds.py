@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from labcode import pointclouds as pc
-from labcode.models import PooledSetModel
+from labcode.pooling_tasks import PooledSetModel
 from tests.conftest import EPS32, relative_error
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -277,7 +277,7 @@ def test_within_class_share():
 
 
 def test_without_rho_biases_makes_a_homogeneous_copy():
-    from labcode.models import PooledSetModel
+    from labcode.pooling_tasks import PooledSetModel
 
     model = PooledSetModel("sum", in_features=3, hidden_dim=8, out_features=5,
                            rho_hidden_dim=8)

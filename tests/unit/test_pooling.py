@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from labcode.models import PooledSetModel
 from labcode.pooling import PMA, SlotSetEncoder, pool
+from labcode.pooling_tasks import PooledSetModel
 from labcode.symmetry import minibatch_consistency_error
 from tests.conftest import relative_error
 

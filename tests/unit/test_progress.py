@@ -14,8 +14,8 @@ import pytest
 import torch
 
 from labcode import training
-from labcode.data import create_train_dataset, make_data
-from labcode.models import DeepSet, DeepSets
+from labcode.digits import DeepSets, create_train_dataset
+from labcode.thirds import DeepSet, make_data
 from labcode.training import ProgressLine, progress_bar, train, train_steps
 
 

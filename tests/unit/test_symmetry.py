@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from labcode.models import DeepSet, mlp
 from labcode.symmetry import equivariance_deviation, invariance_deviation, permute_sets
+from labcode.thirds import DeepSet, mlp
 from tests.conftest import rounding_bound
 
 

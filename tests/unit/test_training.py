@@ -12,8 +12,7 @@ import pytest
 import torch
 from torch import nn
 
-from labcode.data import create_train_dataset
-from labcode.models import DeepSets, LSTMBaseline
+from labcode.digits import DeepSets, LSTMBaseline, create_train_dataset
 from labcode.training import load_checkpoint, make_batch, save_checkpoint, train
 from tests.conftest import EPS32
 

@@ -17,18 +17,18 @@ import torch
 from ipywidgets.widgets.widget import _instances
 from ipywidgets.widgets.widget_link import Link
 
-from labcode.data import create_train_dataset, make_data
-from labcode.models import DeepSet, mlp
-from labcode.widgets import (
+from labcode.digits import create_train_dataset, padded_set_explorer
+from labcode.nonlinearity import nonlinearity_toggle
+from labcode.permutations import permutation_explorer
+from labcode.symmetric_pairs import (
     PAIR_ANGLES,
-    PAIR_NORMS,
-    TEXT_CLASS,
-    nonlinearity_toggle,
-    padded_set_explorer,
-    permutation_explorer,
     symmetric_pair_explorer,
-    text_stack,
 )
+from labcode.symmetric_pairs import (
+    PAIR_SLIDER_NORMS as PAIR_NORMS,
+)
+from labcode.thirds import DeepSet, make_data, mlp
+from labcode.widgets import TEXT_CLASS, text_stack
 from tests.conftest import EPS32
 
 

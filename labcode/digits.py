@@ -1,0 +1,628 @@
+"""Digit sums, Labs 01-02: each example is a multiset of digits, its target their sum.
+
+After Zaheer et al. (2017). Lab 01 draws the data (:func:`create_train_dataset`,
+:func:`create_test_dataset`) and shows it; Lab 02 trains :class:`DeepSets` and
+:class:`LSTMBaseline` on it under ``DIGIT_SUM_SETTINGS`` and scores them per cardinality
+(:func:`evaluate_by_cardinality`, :func:`seed_study`). Later labs reuse the data and the models.
+Nothing is downloaded: every set is drawn from a seeded generator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from matplotlib.patches import Patch
+from torch import nn
+
+from labcode._validate import (
+    as_array,
+    call_model,
+    check_bool,
+    check_int,
+    check_int_list,
+    check_seed,
+)
+from labcode.plots import COLUMN_WIDTH, running_mean, stacked, styled
+from labcode.widgets import link, text_stack
+
+#: The test cardinalities of the digit-sum task: 5, 10, ..., 100.
+TEST_CARDINALITIES: tuple[int, ...] = tuple(range(5, 101, 5))
+
+
+def create_train_dataset(
+    n_train: int = 100_000,
+    max_train_card: int = 10,
+    max_digit: int = 10,
+    seed: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``n_train`` multisets of digits, left-padded with zeros to ``max_train_card``.
+
+    Each set has a cardinality drawn uniformly from ``1..max_train_card`` and digits drawn
+    uniformly from ``1..max_digit``; 0 is reserved for padding.
+
+    Returns ``(X, y)``: ``X`` is an int64 array of shape ``(n_train, max_train_card)``,
+    ``y`` the int64 array of the ``n_train`` sums.
+    """
+    n_train = check_int("n_train", n_train, 1)
+    max_train_card = check_int("max_train_card", max_train_card, 1)
+    max_digit = check_int("max_digit", max_digit, 1)
+    rng = np.random.default_rng(check_seed(seed))
+
+    cards = rng.integers(1, max_train_card + 1, size=n_train)
+    digits = rng.integers(1, max_digit + 1, size=(n_train, max_train_card))
+    # Position j holds a digit when it is among the last `card` positions (left padding).
+    keep = np.arange(max_train_card)[None, :] >= (max_train_card - cards)[:, None]
+    X = np.where(keep, digits, 0).astype(np.int64)
+    return X, X.sum(axis=1)
+
+
+def create_test_dataset(
+    n_per_card: int = 10_000,
+    cardinalities: Iterable[int] = TEST_CARDINALITIES,
+    max_digit: int = 10,
+    seed: int | None = None,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Draw ``n_per_card`` sets of exactly ``c`` digits for every ``c`` in ``cardinalities``.
+
+    Returns ``(X_test, y_test)``, two lists with one entry per cardinality: ``X_test[i]`` is an
+    int64 array of shape ``(n_per_card, cardinalities[i])`` (no padding, digits in
+    ``1..max_digit``) and ``y_test[i]`` the int64 array of its sums.
+    """
+    n_per_card = check_int("n_per_card", n_per_card, 1)
+    cards = check_int_list("cardinalities", cardinalities, 1)
+    max_digit = check_int("max_digit", max_digit, 1)
+    rng = np.random.default_rng(check_seed(seed))
+
+    X_test = [rng.integers(1, max_digit + 1, size=(n_per_card, c)).astype(np.int64) for c in cards]
+    y_test = [X.sum(axis=1) for X in X_test]
+    return X_test, y_test
+
+
+def cardinalities_of(X: np.ndarray) -> np.ndarray:
+    """Number of non-padding (non-zero) entries in each row of a padded digit array."""
+    X = as_array("X", X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_sets, max_card), got shape {X.shape}")
+    return (X != 0).sum(axis=1)
+
+
+def check_digit_batch(x: object, input_dim: int | None = None) -> torch.Tensor:
+    """Return ``x`` if it is a LongTensor ``(batch, set size)`` of tokens in ``0..input_dim-1``.
+
+    Raises a ``TypeError`` (not a tensor, not int64) or a ``ValueError`` (wrong rank, an empty
+    batch or set, a token out of range) that says what was expected.
+    """
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"expected a torch.LongTensor of shape (batch, set size), "
+                        f"got {type(x).__name__}")
+    if x.dtype != torch.long:
+        raise TypeError(f"expected a LongTensor (torch.int64) of digits, got dtype {x.dtype}; "
+                        "use torch.as_tensor(X, dtype=torch.long)")
+    if x.ndim != 2:
+        raise ValueError(f"expected a 2-D tensor of shape (batch, set size), got {x.ndim}-D "
+                         f"shape {tuple(x.shape)}; for one set use x.unsqueeze(0)")
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"expected at least one set of at least one element, got shape "
+                         f"{tuple(x.shape)} (pad a short set with 0 instead of leaving it empty)")
+    if input_dim is not None:
+        input_dim = check_int("input_dim", input_dim, 1)
+        low, high = int(x.min()), int(x.max())
+        if low < 0 or high >= input_dim:
+            raise ValueError(f"expected tokens in 0..{input_dim - 1} (0 = padding), "
+                             f"found values from {low} to {high}")
+    return x
+
+
+def _digit_embedding(input_dim: int, embedding_dim: int,
+                     hidden_dim: int) -> tuple[int, nn.Embedding]:
+    """Validate the sizes of a digit model and build its embedding (shared by Lab 02's models)."""
+    input_dim = check_int("input_dim", input_dim, 1)
+    check_int("embedding_dim", embedding_dim, 1)
+    check_int("hidden_dim", hidden_dim, 1)
+    return input_dim, nn.Embedding(input_dim, embedding_dim)
+
+
+class DeepSets(nn.Module):
+    """DeepSets for digit sums: ``rho(sum_i phi(x_i))``.
+
+    ``phi`` = embedding of each digit to ``embedding_dim`` (h1), then Linear to ``hidden_dim``
+    (h2) and tanh; the sum runs over the set; ``rho`` = Linear to one output.
+    ``mask_padding=True`` multiplies ``phi(x_i)`` by ``[x_i != 0]`` before the sum, so that a
+    padding position contributes exactly zero whatever the weights (Lab 02).
+    """
+
+    def __init__(self, input_dim: int = 11, embedding_dim: int = 128, hidden_dim: int = 64,
+                 mask_padding: bool = False):
+        super().__init__()
+        self.input_dim, self.embedding = _digit_embedding(input_dim, embedding_dim, hidden_dim)
+        self.mask_padding = check_bool("mask_padding", mask_padding)
+        self.fc1 = nn.Linear(embedding_dim, hidden_dim)
+        self.tanh = nn.Tanh()
+        self.fc2 = nn.Linear(hidden_dim, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Predict the sum of each set: ``(batch, set size)`` digits -> ``(batch,)``."""
+        check_digit_batch(x, self.input_dim)
+        h = self.tanh(self.fc1(self.embedding(x)))  # (batch, set size, h2): phi of each element
+        if self.mask_padding:
+            h = h * (x != 0).unsqueeze(-1)  # padding (token 0) adds nothing
+        return self.fc2(h.sum(dim=1)).squeeze(-1)  # sum over the set, then rho
+
+
+class LSTMBaseline(nn.Module):
+    """An LSTM that reads a set as a sequence and answers from its last hidden state.
+
+    Embedding of each digit to ``embedding_dim`` (h1), an LSTM with ``hidden_dim`` (h2) units,
+    and a Linear layer on the hidden state after the last time step.
+    """
+
+    def __init__(self, input_dim: int = 11, embedding_dim: int = 128, hidden_dim: int = 64):
+        super().__init__()
+        self.input_dim, self.embedding = _digit_embedding(input_dim, embedding_dim, hidden_dim)
+        self.lstm = nn.LSTM(embedding_dim, hidden_dim, batch_first=True)
+        self.fc = nn.Linear(hidden_dim, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Predict the sum of each sequence: ``(batch, length)`` digits -> ``(batch,)``."""
+        check_digit_batch(x, self.input_dim)
+        _, (h_n, _) = self.lstm(self.embedding(x))  # h_n: (1, batch, h2), the last time step
+        return self.fc(h_n[-1]).squeeze(-1)
+
+
+def count_params(model: nn.Module) -> int:
+    """Number of parameters (scalars) of ``model``; a parameter shared by two layers counts once."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"expected an nn.Module, got {type(model).__name__}")
+    return sum(p.numel() for p in model.parameters())
+
+
+#: What ``evaluate_by_cardinality`` returns: lists indexed like the test sets.
+Results = dict[str, list[float]]
+
+
+def deepsets_param_count(input_dim: int = 11, embedding_dim: int = 128,
+                         hidden_dim: int = 64) -> int:
+    """Parameters of ``DeepSets``: embedding ``input_dim*h1``, Linear ``h1*h2+h2``, Linear
+    ``h2+1``."""
+    n, h1, h2 = input_dim, embedding_dim, hidden_dim
+    return n * h1 + (h1 * h2 + h2) + (h2 + 1)
+
+
+def lstm_param_count(input_dim: int = 11, embedding_dim: int = 128, hidden_dim: int = 64) -> int:
+    """Parameters of ``LSTMBaseline``: embedding ``input_dim*h1``; LSTM: 4 gates, each with
+    ``h1*h2 + h2*h2`` weights and two biases of ``h2``; Linear ``h2+1``."""
+    n, h1, h2 = input_dim, embedding_dim, hidden_dim
+    return n * h1 + 4 * (h1 * h2 + h2 * h2 + 2 * h2) + (h2 + 1)
+
+
+def _as_digit_array(X: object, name: str = "X") -> np.ndarray:
+    if isinstance(X, torch.Tensor):
+        X = X.detach().cpu().numpy()
+    if not isinstance(X, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array or a tensor, got {type(X).__name__}")
+    if X.ndim != 2 or not np.issubdtype(X.dtype, np.integer):
+        raise ValueError(f"{name} must be a 2-D integer array (n_sets, set size), got shape "
+                         f"{X.shape} and dtype {X.dtype}")
+    return X
+
+
+def left_pad(X: np.ndarray, length: int) -> np.ndarray:
+    """Left-pad every row of ``X`` with zeros to ``length`` positions, like the training sets."""
+    X = _as_digit_array(X)
+    length = check_int("length", length, 1)
+    if X.shape[1] > length:
+        raise ValueError(f"cannot pad sets of {X.shape[1]} elements to a shorter length {length}")
+    return np.pad(X, ((0, 0), (length - X.shape[1], 0))).astype(np.int64)
+
+
+def predict(model: nn.Module, X: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """The model's predictions for every row of ``X``, as a float64 array ``(n_sets,)``.
+
+    Runs in evaluation mode without gradients, ``batch_size`` sets at a time, on the device of
+    the model's parameters. Works for any set size (the models are not tied to one).
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    X = _as_digit_array(X)
+    batch_size = check_int("batch_size", batch_size, 1)
+    params = list(model.parameters())
+    device = params[0].device if params else torch.device("cpu")
+    was_training = model.training
+    model.eval()
+    out = []
+    with torch.inference_mode():
+        for start in range(0, len(X), batch_size):
+            x = torch.as_tensor(X[start:start + batch_size], dtype=torch.long, device=device)
+            pred = call_model(model, x, "a LongTensor batch of digits") if start == 0 \
+                else model(x)
+            if not isinstance(pred, torch.Tensor):
+                raise TypeError(f"the model should return a tensor, got {type(pred).__name__}")
+            if pred.shape != (len(x),):
+                raise ValueError(f"the model should return one prediction per set, shape "
+                                 f"({len(x)},); got {tuple(pred.shape)}")
+            out.append(pred.double().cpu().numpy())
+    model.train(was_training)
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def accuracy_and_mae(pred: np.ndarray, target: np.ndarray) -> tuple[float, float]:
+    """Accuracy of the rounded predictions and mean absolute error of the raw ones."""
+    pred, target = as_array("pred", pred, dtype=float), as_array("target", target, dtype=float)
+    if pred.ndim != 1 or pred.shape != target.shape or len(pred) == 0:
+        raise ValueError(f"pred and target must be 1-D arrays of the same non-zero length, got "
+                         f"shapes {pred.shape} and {target.shape}")
+    return float(np.mean(np.round(pred) == target)), float(np.mean(np.abs(pred - target)))
+
+
+def evaluate_by_cardinality(
+    model: nn.Module,
+    X_test: Sequence[np.ndarray],
+    y_test: Sequence[np.ndarray],
+    max_sets: int | None = None,
+    metric_fn: Callable[[np.ndarray, np.ndarray], tuple[float, float]] = accuracy_and_mae,
+    batch_size: int = 1000,
+) -> Results:
+    """Accuracy and MAE of ``model`` on each group of test sets (one cardinality per group).
+
+    Uses the first ``max_sets`` sets of each group (all when None). Returns a dict of lists,
+    one entry per group: ``cardinality``, ``accuracy``, ``mae``, ``mean_error`` (the mean of
+    prediction - target, whose sign says whether the model over- or under-estimates) and
+    ``n_sets``.
+    """
+    if isinstance(X_test, np.ndarray) or isinstance(y_test, np.ndarray):
+        raise TypeError("X_test and y_test must be lists with one array per cardinality "
+                        "(as create_test_dataset returns), not single arrays")
+    if len(X_test) != len(y_test) or len(X_test) == 0:
+        raise ValueError(f"X_test and y_test must be non-empty lists of the same length, got "
+                         f"{len(X_test)} and {len(y_test)}")
+    if max_sets is not None:
+        max_sets = check_int("max_sets", max_sets, 1)
+    results: Results = {"cardinality": [], "accuracy": [], "mae": [], "mean_error": [],
+                        "max_prediction": [], "n_sets": []}
+    for i, (X, y) in enumerate(zip(X_test, y_test, strict=True)):
+        X = _as_digit_array(X, f"X_test[{i}]")[:max_sets]
+        y = as_array(f"y_test[{i}]", y)
+        y = y[:max_sets] if y.ndim == 1 else y
+        if y.shape != (len(X),):
+            raise ValueError(f"y_test[{i}] must hold one target per set, shape ({len(X)},); "
+                             f"got {y.shape}")
+        if not (np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.bool_)):
+            raise TypeError(f"y_test[{i}] must hold numbers (the targets), got dtype {y.dtype}")
+        if len(X) == 0:
+            raise ValueError(f"X_test[{i}] holds no sets")
+        pred = predict(model, X, batch_size)
+        metrics = metric_fn(pred, y)
+        if not (isinstance(metrics, (tuple, list)) and len(metrics) == 2):
+            raise TypeError("metric_fn(pred, target) must return a pair (accuracy, mae), got "
+                            f"{type(metrics).__name__}")
+        acc, mae = metrics
+        results["cardinality"].append(int(X.shape[1]))
+        results["accuracy"].append(float(acc))
+        results["mae"].append(float(mae))
+        results["mean_error"].append(float(np.mean(pred - y)))
+        results["max_prediction"].append(float(pred.max()))
+        results["n_sets"].append(len(X))
+    return results
+
+
+def results_table(results: dict[str, Results], every: int = 1) -> str:
+    """A text table: one row per cardinality, accuracy and MAE of every model side by side.
+
+    ``results`` maps a model's name to what ``evaluate_by_cardinality`` returned for it; all
+    must share the cardinalities. ``every=k`` keeps every k-th row. Course code calls it with
+    those results only, so it checks nothing else.
+    """
+    names = list(results)
+    cards = results[names[0]]["cardinality"]
+    if any(r["cardinality"] != cards for r in results.values()):
+        raise ValueError("every model must be evaluated on the same cardinalities")
+    head = f"{'M':>4}" + "".join(f"{n + ' acc':>16}{n + ' MAE':>16}" for n in names)
+    lines = [head]
+    for i in range(0, len(cards), every):
+        row = f"{cards[i]:>4}"
+        for n in names:
+            row += f"{results[n]['accuracy'][i]:>16.2f}{results[n]['mae'][i]:>16.2f}"
+        lines.append(row)
+    return "\n".join(lines)
+
+
+def element_contributions(model: nn.Module, input_dim: int = 11) -> tuple[np.ndarray, float]:
+    """Split a sum-pooled model with a linear ``rho`` into per-token contributions and a bias.
+
+    For ``f(X) = w . sum_i phi(x_i) + b`` the contribution of token ``t`` is ``c(t) = w . phi(t)``
+    and ``f(X) = sum_i c(x_i) + b``. Measured from the outside: ``c(t) = f([t, t]) - f([t])`` and
+    ``b = 2 f([t]) - f([t, t])``. Returns ``(c, b)`` with ``c`` of shape ``(input_dim,)``; ``c[0]``
+    is what one padding position adds. Raises ``ValueError`` if the model does not decompose so
+    (an LSTM, say).
+    """
+    input_dim = check_int("input_dim", input_dim, 1)
+    tokens = np.arange(input_dim)[:, None]
+    one = predict(model, tokens)
+    two = predict(model, np.repeat(tokens, 2, axis=1))
+    c, bias = two - one, 2 * one - two
+    rng = np.random.default_rng(0)
+    probe = rng.integers(0, input_dim, size=(64, 7))
+    scale = 1.0 + np.abs(c).max() * probe.shape[1]
+    if (np.ptp(bias) > 1e-4 * scale
+            or np.abs(predict(model, probe) - (c[probe].sum(axis=1) + bias.mean())).max()
+            > 1e-4 * scale):
+        raise ValueError("the model's output is not a sum of per-element contributions plus a "
+                         "constant (expected a DeepSets with a linear rho)")
+    return c, float(bias.mean())
+
+
+def output_bound(model: nn.Module) -> float:
+    """The largest ``|output|`` a model whose last layer is ``Linear(k, 1)`` on inputs in
+    ``[-1, 1]`` can produce: ``sum |w| + |b|``.
+
+    An LSTM's hidden state ``h = o * tanh(c)`` lies in ``(-1, 1)``, so ``LSTMBaseline`` can
+    never predict more than this, however long the sequence.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if not linears or linears[-1].out_features != 1:
+        raise ValueError("expected a model whose last nn.Linear layer has one output")
+    last = linears[-1]
+    bias = 0.0 if last.bias is None else float(last.bias.detach().abs().sum())
+    return float(last.weight.detach().abs().sum()) + bias
+
+
+def seed_study(
+    models: dict[str, Callable[[], nn.Module]],
+    seeds: Sequence[int],
+    train_data: tuple[np.ndarray, np.ndarray],
+    test_data: tuple[Sequence[np.ndarray], Sequence[np.ndarray]],
+    settings: dict[str, object],
+    cardinalities: Sequence[int] = (10, 50, 100),
+    device: torch.device | str = "cpu",
+) -> list[dict[str, object]]:
+    """Train every model from every seed; score it at a few cardinalities.
+
+    ``models`` maps a name to a function that builds a fresh model; ``torch.manual_seed(seed)``
+    runs just before it, and ``seed`` also orders the mini-batches. ``settings`` are keyword
+    arguments of :func:`labcode.training.train`. Returns one row per (model, seed): ``model``,
+    ``seed``, ``accuracy`` and ``mae`` ({M: value}), ``p`` (what one padding position adds,
+    ``c(0)``), ``ebar`` (the mean digit error ``c(t) - t`` over the digits 1 to 10), ``b`` (the
+    bias), ``corrected`` ({M: accuracy after subtracting ``(M - 10) p``}) and ``seconds``.
+    """
+    from labcode.training import train
+
+    (X_train, y_train), (X_test, y_test) = train_data, test_data
+    index = {int(X.shape[1]): i for i, X in enumerate(X_test)}
+    missing = [m for m in cardinalities if m not in index]
+    if missing:
+        raise ValueError(f"no test sets of cardinality {missing}; have {sorted(index)}")
+    rows: list[dict[str, object]] = []
+    for name, build in models.items():
+        for seed in seeds:
+            torch.manual_seed(seed)
+            model = build().to(device)
+            history = train(model, X_train, y_train, seed=seed, progress=False,
+                            **settings)  # type: ignore[arg-type]
+            c, b = element_contributions(model)
+            p, ebar = float(c[0]), float(np.mean(c[1:11] - np.arange(1, 11)))
+            accuracy, mae, corrected = {}, {}, {}
+            for m in cardinalities:
+                X, y = X_test[index[m]], y_test[index[m]]
+                pred = predict(model, X)
+                accuracy[m], mae[m] = accuracy_and_mae(pred, y)
+                corrected[m] = accuracy_and_mae(pred - (m - 10) * p, y)[0]
+            rows.append({"model": name, "seed": seed, "accuracy": accuracy, "mae": mae,
+                         "p": p, "ebar": ebar, "b": b, "corrected": corrected,
+                         "seconds": history.seconds})
+    return rows
+
+
+def seed_table(rows: list[dict[str, object]]) -> str:
+    """``seed_study``'s rows as a text table: accuracy per cardinality; at the largest one, M,
+    the two terms of the mean error ``M (ebar - p)`` and ``(M - 10) p`` (``p`` the padding
+    contribution ``c(0)``, ``ebar`` the mean digit error); and the accuracy at M once the
+    padding term ``(M - 10) p`` is subtracted."""
+    cards = list(rows[0]["accuracy"])  # type: ignore[call-overload]
+    width = max(len(str(r["model"])) for r in rows) + 2
+    head = f"{'model':<{width}}{'seed':>4}" + "".join(f"{'M = ' + str(m):>9}" for m in cards)
+    last = cards[-1]
+    lines = [head + f"{f'{last}(ē-p)':>10}{f'{last - 10}p':>7}"
+             f"{f'M = {last} - {last - 10}p':>15}"]  # <= 79 wide
+    for r in rows:
+        acc = r["accuracy"]
+        lines.append(f"{r['model']:<{width}}{r['seed']:>4}"
+                     + "".join(f"{acc[m]:>9.2f}" for m in cards)  # type: ignore[index]
+                     + f"{last * (r['ebar'] - r['p']):>+10.3f}"  # type: ignore[operator]
+                     + f"{(last - 10) * r['p']:>+7.2f}"  # type: ignore[operator]
+                     + f"{r['corrected'][last]:>15.2f}")  # type: ignore[index]
+    return "\n".join(lines)
+
+
+def _as_2d_int(X: np.ndarray, name: str = "X") -> np.ndarray:
+    X = np.asarray(X)
+    if X.ndim != 2 or not np.issubdtype(X.dtype, np.integer):
+        raise ValueError(f"{name} must be a 2-D integer array, got shape {X.shape}, {X.dtype}")
+    return X
+
+
+@styled
+def plot_cardinality_histogram(X: np.ndarray, ax: Axes | None = None) -> Axes:
+    """Bar chart of how many padded sets have each cardinality, with the uniform expectation."""
+    X = _as_2d_int(X)
+    ax = ax or plt.figure(figsize=(6, 3.5)).gca()
+    cards = cardinalities_of(X)
+    values, counts = np.unique(cards, return_counts=True)
+    ax.bar(values, counts, color="tab:blue", label="training sets")
+    ax.axhline(len(X) / X.shape[1], color="black", ls="--", label="uniform expectation")
+    ax.set(title="Cardinality of the training sets", xlabel="cardinality $M$ (digits in the set)",
+           ylabel="number of sets", xticks=values, ylim=(0, 1.3 * counts.max()))
+    ax.legend(loc="upper center", ncol=2, frameon=False)  # in the headroom, above the bars
+    return ax
+
+
+@styled
+def show_padded_rows(X: np.ndarray, n_rows: int = 8, ax: Axes | None = None) -> Axes:
+    """Show the first ``n_rows`` padded sets as an image, with each digit written in its cell."""
+    X = _as_2d_int(X)[:n_rows]
+    ax = ax or plt.figure(figsize=(6, 0.45 * len(X) + 1.2)).gca()
+    cmap = plt.get_cmap("Blues").copy()
+    ax.imshow(np.ma.masked_equal(X, 0), cmap=cmap, vmin=0, vmax=X.max() + 2, aspect="auto")
+    ax.set_facecolor("#eeeeee")
+    for (i, j), v in np.ndenumerate(X):
+        ax.text(j, i, str(v), ha="center", va="center", color="grey" if v == 0 else "black")
+    ax.set(title="Padded training sets (0 = padding, on the left)", xlabel="position in the row",
+           ylabel="set index", xticks=range(X.shape[1]), yticks=range(len(X)))
+    ax.legend(handles=[Patch(color="#eeeeee", label="padding 0"),
+                       Patch(color=cmap(0.6), label="digit 1..10")],
+              loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return ax
+
+
+@styled
+def plot_sums_by_cardinality(X: np.ndarray, y: np.ndarray, mean_digit: float | None = None,
+                             ax: Axes | None = None) -> Axes:
+    """Box plot of the target sums for each cardinality, with the expected mean ``M * E[digit]``."""
+    X = _as_2d_int(X)
+    y = np.asarray(y)
+    if y.shape != (len(X),):
+        raise ValueError(f"y must have shape ({len(X)},), got {y.shape}")
+    ax = ax or plt.figure(figsize=(6, 3.5)).gca()
+    cards = cardinalities_of(X)
+    values = np.unique(cards)
+    ax.boxplot([y[cards == c] for c in values], positions=values, widths=0.6,
+               label="median sum (box: middle half)", flierprops={"markersize": 2})
+    if mean_digit is None:
+        mean_digit = float(X[X != 0].mean())
+    ax.plot(values, mean_digit * values, "o--", color="tab:red",
+            label=f"expected sum $M \\times {mean_digit:.2f}$")
+    ax.set(title="Target sums grow with the cardinality", xlabel="cardinality $M$",
+           ylabel="sum of the digits")
+    ax.legend(loc="upper left")
+    return ax
+
+
+def _check_results(results: object) -> dict[str, dict[str, list[float]]]:
+    if not isinstance(results, dict) or not results:
+        raise TypeError("results must be a non-empty dict {model name: evaluation results}")
+    for name, r in results.items():
+        if not isinstance(r, dict) or not {"cardinality", "accuracy", "mae"} <= set(r):
+            raise ValueError(f"results[{name!r}] must hold 'cardinality', 'accuracy' and 'mae' "
+                             "lists (what labcode.digits.evaluate_by_cardinality returns)")
+    return results
+
+
+@styled
+def plot_results(results: dict[str, dict[str, list[float]]], train_max_card: int | None = 10
+                 ) -> plt.Figure:
+    """Accuracy (left) and mean absolute error (right, log scale) against the cardinality.
+
+    ``results`` maps a model's name to its ``evaluate_by_cardinality`` results; the shaded band
+    marks the cardinalities seen in training (up to ``train_max_card``).
+    """
+    results = _check_results(results)
+    fig, (ax1, ax2) = stacked(2, 3.2, sharex=True)
+    markers = ["o", "s", "^", "D"]
+    for i, (name, r) in enumerate(results.items()):
+        style = {"color": f"C{i}", "marker": markers[i % len(markers)], "ms": 4, "label": name}
+        ax1.plot(r["cardinality"], r["accuracy"], **style)
+        ax2.plot(r["cardinality"], r["mae"], **style)
+    for ax in (ax1, ax2):
+        if train_max_card is not None:
+            ax.axvspan(0, train_max_card, color="grey", alpha=0.15,
+                       label=f"seen in training (M ≤ {train_max_card})")
+        ax.set_xlim(0, max(max(r["cardinality"]) for r in results.values()) + 2)
+    ax1.set(title="Accuracy of the rounded prediction", ylabel="accuracy", ylim=(-0.03, 1.03))
+    ax2.set(title="Mean absolute error", xlabel="cardinality $M$ of the test sets",
+            ylabel="MAE (log scale)", yscale="log")
+    ax1.legend(loc="center right")
+    ax2.legend(loc="center right")
+    return fig
+
+
+@styled
+def plot_training_losses(histories: dict[str, object], window: int = 100,
+                         ax: Axes | None = None) -> Axes:
+    """Training loss per mini-batch (running mean over ``window`` batches) against the epoch.
+
+    Each history needs ``batch_losses`` (a list) and ``batches_per_epoch`` (an int), like the
+    ``History`` that ``labcode.training.train`` returns.
+    """
+    if not isinstance(histories, dict) or not histories:
+        raise TypeError("histories must be a non-empty dict {model name: History}")
+    ax = ax or plt.figure(figsize=(COLUMN_WIDTH, 3.5)).gca()
+    for i, (name, h) in enumerate(histories.items()):
+        if not hasattr(h, "batch_losses") or not hasattr(h, "batches_per_epoch"):
+            raise TypeError(f"histories[{name!r}] must be a History from labcode.training.train")
+        smooth = running_mean(h.batch_losses, min(window, len(h.batch_losses)))
+        steps = np.arange(len(h.batch_losses) - len(smooth) + 1, len(h.batch_losses) + 1)
+        ax.plot(steps / h.batches_per_epoch, smooth, color=f"C{i}",
+                label=f"{name}, mean of {window} batches")
+    ax.set(yscale="log", title="Training loss", xlabel="epoch",
+           ylabel="L1 loss per batch (log scale)")
+    ax.legend(loc="upper right")
+    return ax
+
+
+@styled
+def plot_error_growth(cardinalities: list[int], mean_error: list[float], slope: float,
+                      intercept: float, padding_contribution: float | None = None,
+                      train_max_card: int = 10, ax: Axes | None = None) -> Axes:
+    """Mean signed error (prediction - sum) against the cardinality, with the line
+    ``intercept + slope * M`` that the per-element contributions predict and, if
+    ``padding_contribution`` (p) is given, the rough guide ``(M - train_max_card) * p``."""
+    cards = np.asarray(cardinalities, dtype=float)
+    err = np.asarray(mean_error, dtype=float)
+    if cards.ndim != 1 or cards.shape != err.shape or len(cards) == 0:
+        raise ValueError(f"cardinalities and mean_error must be 1-D of the same length, got "
+                         f"shapes {cards.shape} and {err.shape}")
+    ax = ax or plt.figure(figsize=(COLUMN_WIDTH, 3.5)).gca()
+    ax.axhline(0, color="black", lw=0.8)
+    grid = np.linspace(0, cards.max(), 50)
+    ax.plot(grid, intercept + slope * grid, "--", color="tab:red",
+            label=f"$b + M\\,\\bar e$ ($\\bar e$ = {slope:+.4f} per element)")
+    if padding_contribution is not None:
+        ax.plot(grid, (grid - train_max_card) * padding_contribution, ":", color="grey",
+                label=f"$(M - {train_max_card})\\,p$ ($p$ = {padding_contribution:+.4f})")
+    ax.plot(cards, err, "o", color="C0", ms=5, label="measured on the test sets")
+    ax.axvspan(0, train_max_card, color="grey", alpha=0.15,
+               label=f"seen in training (M ≤ {train_max_card})")
+    ax.set(title="DeepSets: mean error of the unrounded prediction",
+           xlabel="cardinality $M$ of the test sets", ylabel="mean of prediction − sum")
+    ax.legend(loc="best")
+    return ax
+
+
+def padded_set_explorer(X: np.ndarray, y: np.ndarray, start: int = 5) -> widgets.Widget:
+    """Slider over the cardinality M: shows a padded training row with M digits, as a set."""
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim != 2 or y.shape != (len(X),):
+        raise ValueError(f"expected X of shape (n, max_card) and y of shape (n,), "
+                         f"got {X.shape} and {y.shape}")
+    cards = cardinalities_of(X)
+    present = sorted(set(cards.tolist()))
+    if start not in present:
+        raise ValueError(f"start must be one of the cardinalities in X: {present}")
+
+    def text(M: int) -> str:
+        i = int(np.flatnonzero(cards == M)[0])
+        digits = X[i][X[i] != 0]
+        return (f"padded row : {X[i].tolist()}\n"
+                f"as a set   : {{{', '.join(map(str, sorted(digits.tolist())))}}}\n"
+                f"cardinality: {M}, zeros of padding: {X.shape[1] - M}, target sum: {y[i]}")
+
+    texts = text_stack([text(M) for M in present], present.index(start))
+    slider = widgets.SelectionSlider(options=present, value=start, description="M")
+    link((slider, "index"), (texts, "selected_index"))
+    return widgets.VBox([slider, texts])
+
+
+#: Training settings of Lab 02's digit-sum models (keyword arguments of ``train``), and the
+#: original lab's (Nikolentzos and Lutzeyer): 20 epochs of mini-batches of 64 at a rate of 1e-3.
+#: ``make bench`` times DeepSets under its own settings and the original ones side by side.
+DIGIT_SUM_SETTINGS: dict[str, dict[str, float | int | None]] = {
+    "DeepSets": {"epochs": 2, "batch_size": 256, "lr": 3e-3, "final_lr": 3e-4},
+    "LSTM": {"epochs": 4, "batch_size": 64, "lr": 1e-3, "final_lr": 1e-4},
+    "original": {"epochs": 20, "batch_size": 64, "lr": 1e-3, "final_lr": None},
+}
