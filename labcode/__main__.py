@@ -1,7 +1,7 @@
-"""``python -m labcode ...`` is the authoring tools' command line: see :mod:`labcode.authoring`."""
+"""``python -m labcode``: which labcode this is. The instructors' tools are
+``python -m labcode.authoring``, which students never need."""
 
-import sys
+from labcode import __version__
 
-from labcode.authoring.cli import main
-
-sys.exit(main())
+print(f"labcode {__version__}: the package the notebooks of Learning on Sets import.\n"
+      "Instructors' tools: python -m labcode.authoring --help")

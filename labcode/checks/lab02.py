@@ -1,4 +1,8 @@
-"""Self-checks of Lab 02: DeepSets, the LSTM, mini-batches, metrics, the padding mask."""
+"""Self-checks of Lab 02: DeepSets, the LSTM, mini-batches, metrics, the padding mask.
+
+The model checks build the student's class with small sizes inside ``torch.random.fork_rng()``,
+so a check does not change the random numbers a notebook draws afterwards.
+"""
 
 from __future__ import annotations
 
@@ -385,6 +389,3 @@ def check_accuracy_and_mae(accuracy_and_mae: Callable[..., object]) -> None:
                  "it should work on long arrays of any length, with targets above 100 too.")
 
     _run("accuracy_and_mae", accuracy_and_mae, body)
-
-
-# --- Lab 04: permutation checks ---
