@@ -1,6 +1,6 @@
 r"""The course's one local Sphinx extension (``sphinx.local_extensions`` in ``_config.yml``).
 
-It does nine small jobs, one section each:
+It does twelve small jobs, one section each:
 
 1. **Student notebooks.** Every lab page links to its *student* notebook, never the solution.
 2. **Hidden solutions.** ``hide_solutions: true`` also removes *gated* solutions.
@@ -35,6 +35,11 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
+
+# The marks of the solution notebooks, the lab number and the citations' author names, as the
+# student notebooks read and write them (labcode is installed in the book's environment).
+from labcode.authoring import markers
+from labcode.authoring.markers import author_year_names
 
 HERE = Path(__file__).resolve().parent
 
@@ -295,16 +300,14 @@ def _one_header(app: Sphinx, config: Config) -> None:
 # (labcode/authoring/strip.py) numbers them per lab, from the lab's file name: NN_slug. After
 # Sphinx has assigned its numbers, this extension renumbers the exercises of each lab page
 # (NN, 1), (NN, 2), ... in the same order, so titles, "Solution to" titles and references all
-# read "Exercise NN.k" (without the leading zero).
-
-LAB_NUMBER = re.compile(r"(\d+)_")
+# read "Exercise NN.k" (without the leading zero). The number is read as the stripper reads it
+# (labcode.authoring.markers.lab_number).
 
 
 def lab_number(docname: str) -> int | None:
     """The number of a lab page (``solutions/02_x`` -> 2), or None for any other page."""
     folder, _, stem = docname.partition("/")
-    found = LAB_NUMBER.match(stem) if folder == LAB_DIR else None
-    return int(found.group(1)) if found else None
+    return markers.lab_number(stem) if folder == LAB_DIR else None
 
 
 def _number_exercises_per_lab(app: Sphinx, env: BuildEnvironment) -> list[str]:
@@ -323,10 +326,9 @@ def _number_exercises_per_lab(app: Sphinx, env: BuildEnvironment) -> list[str]:
 
 # ---------- 7. No solution markers on the page
 # The ``# BEGIN SOLUTION`` / ``# END SOLUTION`` lines mark answers for the stripper
-# (labcode/authoring/strip.py, same patterns); a reader of an opened solution does not need
-# them. They are dropped from the code cells of lab pages (the solution notebooks keep them).
-
-MARKER = re.compile(r"^[ \t]*#\s*(?:BEGIN|END) SOLUTION\b.*$")
+# (labcode/authoring/strip.py; the patterns are labcode.authoring.markers'); a reader of an
+# opened solution does not need them. They are dropped from the code cells of lab pages (the
+# solution notebooks keep them).
 
 
 def _drop_solution_markers(app: Sphinx, doctree: nodes.document) -> None:
@@ -337,7 +339,7 @@ def _drop_solution_markers(app: Sphinx, doctree: nodes.document) -> None:
         if parent is None or "cell_input" not in parent.get("classes", []):
             continue
         lines = block.astext().split("\n")
-        kept = [line for line in lines if not MARKER.match(line)]
+        kept = [line for line in lines if not markers.is_code_marker(line)]
         if len(kept) != len(lines):
             text = "\n".join(kept)
             block.children = []
@@ -387,19 +389,8 @@ def _search_script(app: Sphinx, pagename: str, templatename: str,
 # course_author_year``), and the same "Zaheer et al., 2017" as the label of the entry in the
 # bibliography (``bibtex_default_style: course``: pybtex's unsrt entries, sorted by author and
 # year), instead of alpha labels such as [ZKR+17]. The student notebooks write citations the
-# same way (labcode/authoring/strip.py; tests/site compares the two).
-
-def author_year_names(entry: Any) -> str:
-    """"Zaheer et al.", "Nikolentzos and Lutzeyer" or "Qi": the authors of a pybtex entry."""
-    from pybtex.richtext import Text
-
-    persons = entry.persons.get("author") or entry.persons.get("editor") or []
-    names = [Text(" ").join([*p.rich_prelast_names, *p.rich_last_names]).render_as("text")
-             for p in persons]
-    if len(names) > 2:
-        return f"{names[0]} et al."
-    return " and ".join(names) or entry.fields.get("title", entry.key)
-
+# same way, with the same author names (labcode.authoring.markers.author_year_names;
+# tests/site compares the two).
 
 def _register_citation_styles() -> None:
     from collections import Counter
@@ -542,7 +533,7 @@ def _bibliography_roles(app: Sphinx, pagename: str, templatename: str,
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the nine jobs (the extension loads after sphinx_exercise)."""
+    """Register the twelve jobs (the extension loads after sphinx_exercise)."""
     app.connect("doctree-resolved", _add_banner)
     app.connect("html-page-context", _drop_source_links, priority=900)  # after the theme's
     app.connect("build-finished", _copy_student_notebooks)

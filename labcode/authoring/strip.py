@@ -28,8 +28,16 @@
 Directives are found by myst-parser's parser, configured like the book: backtick, tilde and
 colon fences of any length, indented or nested, are read as the book reads them.
 
-Stripping is deterministic and idempotent. A notebook with an unbalanced marker or directive
-raises :class:`StripError` naming the file and the cell, and nothing is written.
+Stripping checks, then transforms. The structure pass, :func:`check_structure`, reads the
+whole notebook first: every marker balanced, every exercise and solution block closed, no
+solution where it would leak; it finds the exercises and the solution blocks. A notebook with
+an unbalanced marker or directive raises :class:`StripError` naming the file and the cell, and
+nothing is transformed or written. Then small processors run in order, as nbdev's do, each a
+function of the cells and the :class:`Context` (:data:`PROCESSORS`): :func:`drop_site_only`,
+:func:`drop_guards`, :func:`clear_outputs`, :func:`stub_solutions`, :func:`render_markdown`,
+:func:`add_header`, :func:`add_references`. The markers, the tags, the lab number and the
+authors' names are :mod:`labcode.authoring.markers`', which the site's extension reads too.
+Stripping is deterministic and idempotent.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ from __future__ import annotations
 import contextvars
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -44,27 +53,29 @@ from pathlib import Path
 import nbformat
 
 from labcode._version import __version__
+from labcode.authoring.markers import (
+    ANSWER,
+    CODE_BEGIN,
+    CODE_END,
+    EXERCISES,
+    GUARD_TAG,
+    HEADER_TAG,
+    MD_BEGIN,
+    MD_END,
+    REFERENCES_TAG,
+    SETUP_TAG,
+    SITE_ONLY_DIRECTIVE,
+    SITE_ONLY_TAG,
+    SOLUTIONS,
+    STUB,
+    author_year_names,
+    lab_number,
+)
 
-CODE_BEGIN = re.compile(r"^(?P<indent>[ \t]*)#\s*BEGIN SOLUTION\b.*$")
-CODE_END = re.compile(r"^[ \t]*#\s*END SOLUTION\b.*$")
-MD_BEGIN = re.compile(r"^\s*<!--\s*BEGIN SOLUTION\s*-->\s*$")
-MD_END = re.compile(r"^\s*<!--\s*END SOLUTION\s*-->\s*$")
-STUB = "# YOUR CODE HERE"
 DEFINITION = re.compile(r"^(?P<indent>[ \t]*)(?:async[ \t]+)?(?:def|class)[ \t]+(?P<name>\w+)")
-ANSWER = "*Your answer here.*"
-HEADER_TAG = "student-header"
-SETUP_TAG = "student-setup"
-REFERENCES_TAG = "student-references"
 METADATA_KEY = "labcode"  # notebook metadata: where the student notebook comes from
 KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info")
 KEEP_CELL_METADATA = ("tags",)
-#: Code cells with this tag are CI guards: hidden on the site, left out of student notebooks.
-GUARD_TAG = "remove-cell"
-#: Cells with this tag are for the website only (left out of student notebooks), like the
-#: content of an ``{only}`` directive.
-SITE_ONLY_TAG = "site-only"
-SITE_ONLY_DIRECTIVE = "only"
-LAB_NUMBER = re.compile(r"(\d+)_")
 #: A release of labcode is the git tag ``v<version>``: what the student notebooks install.
 TAG_PREFIX = "v"
 #: The licences, stated in every student notebook's header (and in the site's footer).
@@ -76,8 +87,6 @@ MYST_EXTENSIONS = {"amsmath", "colon_fence", "deflist", "dollarmath"}  # as in _
 OPTION = re.compile(r"^[ \t]*:[\w-]+:")
 ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<text>[^`]*)`")
 TITLED = re.compile(r"^(?P<title>.*?)\s*<[^<>]+>$", re.S)  # {doc}`title <target>`
-EXERCISES = {"exercise", "exercise-start", "exercise-end"}
-SOLUTIONS = {"solution", "solution-start", "solution-end"}
 
 
 class StripError(ValueError):
@@ -114,25 +123,39 @@ def stub(indent: str, exercise: str, name: str | None) -> list[str]:
     return [indent + STUB, f'{indent}raise NotImplementedError("{exercise}: {task}")']
 
 
+def check_markers(source: str, begin: re.Pattern[str], end: re.Pattern[str],
+                  where: str) -> None:
+    """Raise :class:`StripError` unless every ``begin`` line of ``source`` is closed by an
+    ``end`` line, none nested (the code or the Markdown markers)."""
+    inside = False
+    for lineno, line in enumerate(source.split("\n"), start=1):
+        if begin.match(line):
+            if inside:
+                raise StripError(f"{where}, line {lineno}: BEGIN SOLUTION inside another one")
+            inside = True
+        elif end.match(line):
+            if not inside:
+                raise StripError(f"{where}, line {lineno}: END SOLUTION without BEGIN SOLUTION")
+            inside = False
+    if inside:
+        raise StripError(f"{where}: BEGIN SOLUTION without END SOLUTION")
+
+
 def strip_code(source: str, where: str = "code", exercise: str = "Exercise") -> str:
     """Replace each marked solution region of ``source`` with the indented stub."""
+    check_markers(source, CODE_BEGIN, CODE_END, where)
     out: list[str] = []
-    indent: str | None = None
-    for lineno, line in enumerate(source.split("\n"), start=1):
-        begin, end = CODE_BEGIN.match(line), CODE_END.match(line)
+    inside = False
+    for line in source.split("\n"):
+        begin = CODE_BEGIN.match(line)
         if begin:
-            if indent is not None:
-                raise StripError(f"{where}, line {lineno}: BEGIN SOLUTION inside another one")
             indent = begin.group("indent")
             out.extend(stub(indent, exercise, _enclosing_name(out, indent)))
-        elif end:
-            if indent is None:
-                raise StripError(f"{where}, line {lineno}: END SOLUTION without BEGIN SOLUTION")
-            indent = None
-        elif indent is None:
+            inside = True
+        elif CODE_END.match(line):
+            inside = False
+        elif not inside:
             out.append(line)
-    if indent is not None:
-        raise StripError(f"{where}: BEGIN SOLUTION without END SOLUTION")
     return "\n".join(out)
 
 
@@ -225,17 +248,6 @@ class Work:
     reference: str  # the full entry, Markdown, as in the site's bibliography
 
 
-def _authors(entry) -> str:
-    from pybtex.richtext import Text
-
-    persons = entry.persons.get("author") or entry.persons.get("editor") or []
-    names = [Text(" ").join([*p.rich_prelast_names, *p.rich_last_names]).render_as("text")
-             for p in persons]
-    if len(names) > 2:  # as sphinxcontrib-bibtex's author-year style (book/_ext/course_site.py)
-        return f"{names[0]} et al."
-    return " and ".join(names) or entry.key
-
-
 @cache
 def bibliography(path: Path = BIBLIOGRAPHY) -> dict[str, Work]:
     """The works of a BibTeX file by key, formatted as on the site (pybtex's unsrt entries)."""
@@ -251,7 +263,7 @@ def bibliography(path: Path = BIBLIOGRAPHY) -> dict[str, Work]:
         entry = data.entries[formatted.key]
         text = formatted.text.render_as("markdown")
         text = re.sub(r"\\([.\-])", r"\1", " ".join(text.split()))
-        works[formatted.key] = Work(formatted.key, _authors(entry),
+        works[formatted.key] = Work(formatted.key, author_year_names(entry),
                                     entry.fields.get("year", "n.d."), text)
     return works
 
@@ -302,16 +314,13 @@ def _quote(title: str, body: str) -> str:
 
 
 def _render_directive(d: _Directive) -> str:
-    """A directive as plain Markdown: {admonition} becomes a block quote, a solution (inside an
-    exercise) the answer placeholder, any other directive its body."""
+    """A directive as plain Markdown (checked by :func:`_check_directive`): {admonition} becomes
+    a block quote, a solution (inside an exercise) the answer placeholder, {only} nothing, any
+    other directive its body."""
     if d.name == "solution":
         return ANSWER
     if d.name == SITE_ONLY_DIRECTIVE:
         return ""
-    if d.name in EXERCISES | SOLUTIONS:
-        raise StripError(f"{{{d.name}}} inside another directive")
-    if "solution" in d.name:
-        raise StripError(f"unknown directive {{{d.name}}}: it may hold a solution")
     body = _student_markdown_text(d.body)
     return _quote(_plain_roles(d.arg), body) if d.name == "admonition" else body
 
@@ -324,26 +333,21 @@ def _student_markdown_text(text: str) -> str:
 
 def strip_markdown_answers(source: str, where: str = "markdown") -> str:
     """Replace each ``<!-- BEGIN SOLUTION -->`` ... ``<!-- END SOLUTION -->`` region."""
+    check_markers(source, MD_BEGIN, MD_END, where)
     out: list[str] = []
     inside = False
-    for lineno, line in enumerate(source.split("\n"), start=1):
+    for line in source.split("\n"):
         if MD_BEGIN.match(line):
-            if inside:
-                raise StripError(f"{where}, line {lineno}: BEGIN SOLUTION inside another one")
             inside = True
             out.append(ANSWER)
         elif MD_END.match(line):
-            if not inside:
-                raise StripError(f"{where}, line {lineno}: END SOLUTION without BEGIN SOLUTION")
             inside = False
         elif not inside:
             out.append(line)
-    if inside:
-        raise StripError(f"{where}: BEGIN SOLUTION without END SOLUTION")
     return "\n".join(out)
 
 
-# ------------------------------------------------------------------------------ notebooks
+# ------------------------------------------------------------------ header and setup cells
 
 
 def _new_markdown(source: str, cell_id: str) -> nbformat.NotebookNode:
@@ -445,8 +449,304 @@ def title_of(book_config: Path) -> str | None:
 
 def exercise_prefix(name: str) -> str:
     """``"2."`` for ``solutions/02_slug.ipynb`` (exercises 2.1, 2.2, ...), ``""`` without NN_."""
-    found = LAB_NUMBER.match(Path(name).name)
-    return f"{int(found.group(1))}." if found else ""
+    number = lab_number(Path(name).name)
+    return "" if number is None else f"{number}."
+
+
+# ------------------------------------------------------------------------ the structure pass
+
+
+@dataclass(frozen=True)
+class _Exercise:
+    """An exercise's statement, numbered per lab ("2.1"), as its heading will name it."""
+
+    number: str
+    title: str
+    body: str
+
+
+#: What a student reads of a Markdown cell, in order: Markdown text (its roles still to write
+#: as plain text), a directive to render, an exercise.
+Part = str | _Directive | _Exercise
+
+
+@dataclass
+class Structure:
+    """The exercises and solution blocks of a solution notebook, by cell index: what the
+    processors need to know of the cells around each one."""
+
+    prefix: str  # "2." for lab 02: exercises 2.1, 2.2, ...
+    labels: dict[int, str] = field(default_factory=dict)  # code cell -> the exercise it answers
+    parts: dict[int, list[Part]] = field(default_factory=dict)  # Markdown cell -> what is read
+
+
+def _tags(cell: nbformat.NotebookNode) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def _check_site_only(source: str, where: str) -> None:
+    if "{exercise" in source or "{solution" in source:
+        raise StripError(f"{where}: a {SITE_ONLY_TAG} cell cannot hold an exercise "
+                         "(the site would number it, the notebook not)")
+
+
+def _check_guard(source: str, where: str) -> None:
+    if solution_lines(source):
+        raise StripError(f"{where}: a {GUARD_TAG} cell cannot hold a solution")
+
+
+def _check_directive(d: _Directive) -> None:
+    """Raise :class:`StripError` where :func:`_render_directive` would show a solution: an
+    exercise or solution inside another directive, or an unknown directive named solution."""
+    if d.name in ("solution", SITE_ONLY_DIRECTIVE):
+        return
+    if d.name in EXERCISES | SOLUTIONS:
+        raise StripError(f"{{{d.name}}} inside another directive")
+    if "solution" in d.name:
+        raise StripError(f"unknown directive {{{d.name}}}: it may hold a solution")
+    _check_text(d.body)
+
+
+def _check_text(text: str) -> None:
+    """Check every directive of a directive's body, as :func:`_student_markdown_text` reads it."""
+    for part in _split_directives(text):
+        if isinstance(part, _Directive):
+            _check_directive(part)
+
+
+@dataclass
+class _StructurePass:
+    """Reads the cells in order, with the exercise and the solution block open at each one."""
+
+    name: str
+    structure: Structure
+    in_exercise: bool = False
+    solution_open_at: int | None = None  # the cell of the open {solution-start}
+    solution_had_code: bool = False
+    exercises: int = 0
+
+    def code(self, index: int, source: str, where: str) -> None:
+        """Check a code cell's markers; note the exercise its stubs name."""
+        check_markers(source, CODE_BEGIN, CODE_END, where)
+        if self.solution_open_at is not None:
+            if not solution_lines(source):
+                raise StripError(f"{where}: a code cell inside a solution block must mark "
+                                 "its answer with # BEGIN SOLUTION / # END SOLUTION")
+            self.solution_had_code = True
+        numbered = self.exercises and (self.in_exercise or self.solution_open_at is not None)
+        label = f"Exercise {self.structure.prefix}{self.exercises}" if numbered else "Exercise"
+        self.structure.labels[index] = label
+
+    def markdown(self, index: int, source: str, where: str) -> None:
+        """Check a Markdown cell's markers and directives; note what a student reads of it."""
+        text = _lf(source)
+        check_markers(text, MD_BEGIN, MD_END, where)
+        try:
+            parts = _split_directives(strip_markdown_answers(text, where))
+            self.structure.parts[index] = [shown for part in parts
+                                           for shown in self.part(index, part)]
+        except StripError as err:
+            raise StripError(f"{where}: {err}") from None
+
+    def part(self, index: int, part: str | _Directive) -> list[Part]:
+        """What a student reads of one part of a Markdown cell (the cell ``index``)."""
+        open_block = self.solution_open_at is not None
+        if isinstance(part, str):
+            return [] if open_block else [part]
+        if part.name in {"exercise-start", "exercise"}:
+            if self.in_exercise or open_block:
+                raise StripError(f"{{{part.name}}} inside another exercise/solution")
+            self.exercises += 1
+            _check_text(part.body)
+            self.in_exercise = part.name == "exercise-start"
+            return [_Exercise(f"{self.structure.prefix}{self.exercises}", part.arg, part.body)]
+        if part.name == "exercise-end":
+            if not self.in_exercise:
+                raise StripError("{exercise-end} without {exercise-start}")
+            self.in_exercise = False
+            return []
+        if part.name == "solution-start":
+            if open_block:
+                raise StripError("{solution-start} inside another solution")
+            self.solution_open_at, self.solution_had_code = index, False
+            return []
+        if part.name == "solution-end":
+            if not open_block:
+                raise StripError("{solution-end} without {solution-start}")
+            self.solution_open_at = None
+            return [] if self.solution_had_code else [ANSWER]
+        if part.name == "solution":
+            return [] if open_block else [ANSWER]
+        if part.name == SITE_ONLY_DIRECTIVE:
+            if "{exercise" in part.body or "{solution" in part.body:
+                raise StripError(f"{{{part.name}}} cannot hold an exercise or solution")
+            return []
+        if open_block:
+            return []
+        _check_directive(part)
+        return [part]
+
+    def close(self) -> None:
+        """Check that no solution block or gated exercise is left open."""
+        if self.solution_open_at is not None:
+            raise StripError(f"{self.name}, cell {self.solution_open_at}: "
+                             "{solution-start} is never closed")
+        if self.in_exercise:
+            raise StripError(f"{self.name}: an {{exercise-start}} is never closed by "
+                             "{exercise-end}")
+
+
+def check_structure(nb: nbformat.NotebookNode, name: str = "notebook") -> Structure:
+    """Check a solution notebook before anything is transformed, and find its structure.
+
+    Raises :class:`StripError` naming the file and the cell where a marker or a directive is
+    unbalanced, or where a solution would leak (in a guard, in site-only text, in a code cell
+    of a solution block without markers).
+    """
+    walk = _StructurePass(name, Structure(exercise_prefix(name)))
+    for index, cell in enumerate(nb.cells):
+        where = f"{name}, cell {index}"
+        if SITE_ONLY_TAG in _tags(cell):
+            _check_site_only(cell.source, where)
+        elif cell.cell_type == "code" and GUARD_TAG in _tags(cell):
+            _check_guard(cell.source, where)
+        elif cell.cell_type == "code":
+            walk.code(index, cell.source, where)
+        elif cell.cell_type == "markdown":
+            walk.markdown(index, cell.source, where)
+    walk.close()
+    return walk.structure
+
+
+# -------------------------------------------------------------------------------- processors
+
+
+@dataclass
+class Cell:
+    """A cell on its way to the student notebook."""
+
+    node: nbformat.NotebookNode
+    index: int | None = None  # in the solution notebook; None for a cell the stripper adds
+
+
+@dataclass
+class Context:
+    """What the processors know besides the cells."""
+
+    source: nbformat.NotebookNode  # the solution notebook (never modified)
+    name: str
+    structure: Structure
+    citations: _Citations
+    repository: str | None = None
+    title: str | None = None
+    version: str = __version__
+
+    def where(self, cell: Cell) -> str:
+        """``"solutions/02_x.ipynb, cell 7"``: a cell in an error message."""
+        return f"{self.name}, cell {cell.index}"
+
+
+Processor = Callable[[list[Cell], Context], list[Cell]]
+
+
+def drop_site_only(cells: list[Cell], context: Context) -> list[Cell]:
+    """Leave out the cells tagged ``site-only``."""
+    return [c for c in cells if SITE_ONLY_TAG not in _tags(c.node)]
+
+
+def drop_guards(cells: list[Cell], context: Context) -> list[Cell]:
+    """Leave out the code cells tagged ``remove-cell``: the CI guards."""
+    return [c for c in cells if not (c.node.cell_type == "code" and GUARD_TAG in _tags(c.node))]
+
+
+def clear_outputs(cells: list[Cell], context: Context) -> list[Cell]:
+    """A new copy of each cell: no outputs, no execution count, of the cell metadata only the
+    tags (other cells than code and Markdown are copied whole)."""
+    copied = []
+    for cell in cells:
+        old = cell.node
+        if old.cell_type not in ("code", "markdown"):
+            copied.append(Cell(copy.deepcopy(old), cell.index))
+            continue
+        v4 = nbformat.v4
+        new = (v4.new_code_cell if old.cell_type == "code" else v4.new_markdown_cell)(old.source)
+        new["id"] = old.get("id", f"cell-{cell.index}")
+        new["metadata"] = {k: copy.deepcopy(v) for k, v in old.get("metadata", {}).items()
+                           if k in KEEP_CELL_METADATA}
+        copied.append(Cell(new, cell.index))
+    return copied
+
+
+def stub_solutions(cells: list[Cell], context: Context) -> list[Cell]:
+    """Replace the marked answers of each code cell with stubs naming its exercise."""
+    for cell in cells:
+        if cell.node.cell_type == "code":
+            label = context.structure.labels[cell.index]
+            cell.node.source = strip_code(cell.node.source, context.where(cell), label)
+    return cells
+
+
+def render_markdown(cells: list[Cell], context: Context) -> list[Cell]:
+    """Write each Markdown cell as a student reads it (plain Markdown, exercises numbered,
+    answers replaced); leave out the cells that come out empty."""
+    kept = []
+    for cell in cells:
+        if cell.node.cell_type == "markdown":
+            cell.node.source = _render(context.structure.parts[cell.index],
+                                       context.where(cell))
+            if not cell.node.source:
+                continue
+        kept.append(cell)
+    return kept
+
+
+def add_header(cells: list[Cell], context: Context) -> list[Cell]:
+    """Put the student's header first and, given the repository, the setup cell after it
+    (unless the notebook has them: a student notebook stripped again)."""
+    source = context.source.cells
+    added = []
+    if not (source and HEADER_TAG in _tags(source[0])):
+        added.append(_header(context.name, context.title, context.repository))
+    if context.repository and not any(SETUP_TAG in _tags(c) for c in source):
+        added.append(_setup(context.repository, context.version))
+    return [Cell(node) for node in added] + cells
+
+
+def add_references(cells: list[Cell], context: Context) -> list[Cell]:
+    """End with the works that the rendered Markdown cites (unless the notebook has them)."""
+    if not context.citations.cited or any(REFERENCES_TAG in _tags(c)
+                                          for c in context.source.cells):
+        return cells
+    references = _new_markdown(context.citations.references(), "student-references")
+    references["metadata"] = {"tags": [REFERENCES_TAG]}
+    return [*cells, Cell(references)]
+
+
+#: The processors, in the order they run.
+PROCESSORS: tuple[Processor, ...] = (drop_site_only, drop_guards, clear_outputs, stub_solutions,
+                                      render_markdown, add_header, add_references)
+
+
+def _render(parts: list[Part], where: str) -> str:
+    """The Markdown of what a student reads of a cell; cites through the notebook's citations."""
+    try:
+        text = [piece for part in parts for piece in _render_part(part)]
+    except StripError as err:  # an unknown citation key
+        raise StripError(f"{where}: {err}") from None
+    return "\n\n".join(t.strip("\n") for t in text if t.strip())
+
+
+def _render_part(part: Part) -> list[str]:
+    if isinstance(part, str):
+        return [_plain_roles(part)]
+    if isinstance(part, _Directive):
+        return [_render_directive(part)]
+    title = f" {_plain_roles(part.title)}" if part.title else ""
+    heading = f"**Exercise {part.number}.**{title}"
+    return [heading, _student_markdown_text(part.body)] if part.body else [heading]
+
+
+# --------------------------------------------------------------------------------- notebooks
 
 
 def strip_notebook(nb: nbformat.NotebookNode, name: str = "notebook",
@@ -460,125 +760,22 @@ def strip_notebook(nb: nbformat.NotebookNode, name: str = "notebook",
     header names the course (``title``) and its licences. Citations are looked up in
     ``references`` (a BibTeX file).
     """
+    structure = check_structure(nb, name)
     citations = _Citations(bibliography(Path(references)))
+    context = Context(nb, name, structure, citations, repository, title, version)
     token = _CITATIONS.set(citations)
     try:
-        return _strip_notebook(nb, name, repository, citations, title, version)
+        cells = [Cell(node, index) for index, node in enumerate(nb.cells)]
+        for processor in PROCESSORS:
+            cells = processor(cells, context)
     finally:
         _CITATIONS.reset(token)
-
-
-def _strip_notebook(nb: nbformat.NotebookNode, name: str, repository: str | None,
-                    citations: _Citations, title: str | None,
-                    version: str) -> nbformat.NotebookNode:
-    cells_out: list[nbformat.NotebookNode] = []
-    prefix = exercise_prefix(name)
-    in_exercise = False
-    solution_open_at: int | None = None  # cell index of the open solution-start
-    solution_had_code = False
-    n_exercise = 0
-
-    cells = nb.cells
-    if not (cells and HEADER_TAG in cells[0].get("metadata", {}).get("tags", [])):
-        cells_out.append(_header(name, title, repository))
-    has_setup = any(SETUP_TAG in c.get("metadata", {}).get("tags", []) for c in cells)
-    if repository and not has_setup:
-        cells_out.append(_setup(repository, version))
-
-    for index, cell in enumerate(cells):
-        where = f"{name}, cell {index}"
-        kept_metadata = {k: copy.deepcopy(v) for k, v in cell.get("metadata", {}).items()
-                         if k in KEEP_CELL_METADATA}
-        if SITE_ONLY_TAG in kept_metadata.get("tags", []):
-            if "{exercise" in cell.source or "{solution" in cell.source:
-                raise StripError(f"{where}: a {SITE_ONLY_TAG} cell cannot hold an exercise "
-                                 "(the site would number it, the notebook not)")
-            continue
-        if cell.cell_type == "code" and GUARD_TAG in kept_metadata.get("tags", []):
-            if solution_lines(cell.source):
-                raise StripError(f"{where}: a {GUARD_TAG} cell cannot hold a solution")
-            continue
-        if cell.cell_type == "code":
-            inside = in_exercise or solution_open_at is not None
-            label = f"Exercise {prefix}{n_exercise}" if inside and n_exercise else "Exercise"
-            new = nbformat.v4.new_code_cell(strip_code(cell.source, where, label))
-            new["id"] = cell.get("id", f"cell-{index}")
-            new["metadata"] = kept_metadata
-            if solution_open_at is not None:
-                if not solution_lines(cell.source):
-                    raise StripError(f"{where}: a code cell inside a solution block must mark "
-                                     "its answer with # BEGIN SOLUTION / # END SOLUTION")
-                solution_had_code = True
-            cells_out.append(new)
-            continue
-        if cell.cell_type != "markdown":
-            new = copy.deepcopy(cell)
-            cells_out.append(new)
-            continue
-
-        answered = strip_markdown_answers(_lf(cell.source), where)
-        text: list[str] = []
-        try:
-            for part in _split_directives(answered):
-                if isinstance(part, str):
-                    if solution_open_at is None:
-                        text.append(_plain_roles(part))
-                elif part.name in {"exercise-start", "exercise"}:
-                    if in_exercise or solution_open_at is not None:
-                        raise StripError(f"{{{part.name}}} inside another exercise/solution")
-                    n_exercise += 1
-                    title = f" {_plain_roles(part.arg)}" if part.arg else ""
-                    text.append(f"**Exercise {prefix}{n_exercise}.**{title}")
-                    if part.body:
-                        text.append(_student_markdown_text(part.body))
-                    in_exercise = part.name == "exercise-start"
-                elif part.name == "exercise-end":
-                    if not in_exercise:
-                        raise StripError("{exercise-end} without {exercise-start}")
-                    in_exercise = False
-                elif part.name == "solution-start":
-                    if solution_open_at is not None:
-                        raise StripError("{solution-start} inside another solution")
-                    solution_open_at, solution_had_code = index, False
-                elif part.name == "solution-end":
-                    if solution_open_at is None:
-                        raise StripError("{solution-end} without {solution-start}")
-                    if not solution_had_code:
-                        text.append(ANSWER)
-                    solution_open_at = None
-                elif part.name == "solution":
-                    if solution_open_at is None:
-                        text.append(ANSWER)
-                elif part.name == SITE_ONLY_DIRECTIVE:
-                    if "{exercise" in part.body or "{solution" in part.body:
-                        raise StripError(f"{{{part.name}}} cannot hold an exercise or solution")
-                elif solution_open_at is None:
-                    text.append(_render_directive(part))
-        except StripError as err:
-            raise StripError(f"{where}: {err}") from None
-        source = "\n\n".join(t.strip("\n") for t in text if t.strip())
-        if source:
-            new = _new_markdown(source, cell.get("id", f"cell-{index}"))
-            new["metadata"] = kept_metadata
-            cells_out.append(new)
-
-    if solution_open_at is not None:
-        raise StripError(f"{name}, cell {solution_open_at}: {{solution-start}} is never closed")
-    if in_exercise:
-        raise StripError(f"{name}: an {{exercise-start}} is never closed by {{exercise-end}}")
-
-    has_references = any(REFERENCES_TAG in c.get("metadata", {}).get("tags", []) for c in cells)
-    if citations.cited and not has_references:
-        references = _new_markdown(citations.references(), "student-references")
-        references["metadata"] = {"tags": [REFERENCES_TAG]}
-        cells_out.append(references)
-
     out = nbformat.v4.new_notebook()
     out.nbformat, out.nbformat_minor = nb.nbformat, max(nb.nbformat_minor, 5)
     out.metadata = {k: copy.deepcopy(v) for k, v in nb.metadata.items()
                     if k in KEEP_NOTEBOOK_METADATA}
     out.metadata[METADATA_KEY] = _provenance(name)
-    out.cells = cells_out
+    out.cells = [cell.node for cell in cells]
     return out
 
 

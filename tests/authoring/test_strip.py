@@ -311,3 +311,64 @@ def test_guard_cells_are_left_out_of_the_student_notebook():
     guard.source = "# BEGIN SOLUTION\nassert x\n# END SOLUTION"
     with pytest.raises(StripError, match=GUARD_TAG):
         strip_notebook(nb, "guards")
+
+
+# ------------------------------------------------------- check, then transform in order
+
+ORDER = ["drop_site_only", "drop_guards", "clear_outputs", "stub_solutions", "render_markdown",
+         "add_header", "add_references"]
+
+
+def test_the_processors_are_small_functions_run_in_the_documented_order():
+    import inspect
+
+    from labcode.authoring import strip
+
+    assert [p.__name__ for p in strip.PROCESSORS] == ORDER
+    documented = [strip.__doc__.index(f":func:`{name}`") for name in ORDER]
+    assert documented == sorted(documented), "the module docstring lists them in order"
+    for processor in strip.PROCESSORS:
+        assert inspect.isfunction(processor) and processor.__doc__, processor.__name__
+        assert list(inspect.signature(processor).parameters) == ["cells", "context"]
+        assert len(inspect.getsource(processor).splitlines()) <= 20, processor.__name__
+
+
+def test_an_unbalanced_marker_is_found_before_any_cell_is_transformed(monkeypatch):
+    from labcode.authoring import strip
+
+    stubbed, ran = [], []
+
+    def spy_strip_code(source, *args, **kwargs):
+        stubbed.append(source)
+        return real_strip_code(source, *args, **kwargs)
+
+    def spied(processor):
+        def run(cells, context):
+            ran.append(processor.__name__)
+            return processor(cells, context)
+        return run
+
+    real_strip_code = strip.strip_code
+    monkeypatch.setattr(strip, "strip_code", spy_strip_code)
+    monkeypatch.setattr(strip, "PROCESSORS", tuple(map(spied, strip.PROCESSORS)))
+    solved = "def f():\n    # BEGIN SOLUTION\n    return 1\n    # END SOLUTION"
+    nb = notebook(("code", solved), ("code", "# BEGIN SOLUTION\nx = 1"))
+    with pytest.raises(StripError, match=r"^lab\.ipynb, cell 1: BEGIN SOLUTION without END"):
+        strip_notebook(nb, "lab.ipynb")
+    assert stubbed == [] and ran == [], "the first cell was stubbed before the error"
+    assert nb.cells[0].source == solved
+    nb.cells[1].source += "\n# END SOLUTION"  # balanced: every processor runs, cells stubbed
+    strip_notebook(nb, "lab.ipynb")
+    assert ran == ORDER and stubbed == [solved, nb.cells[1].source]
+
+
+def test_the_structure_pass_numbers_the_exercises_the_stubs_name():
+    from labcode.authoring.strip import check_structure
+
+    nb = notebook(("code", "x = 1"),
+                  ("markdown", "```{exercise-start}\n:label: ex-a\n```"),
+                  ("code", "# BEGIN SOLUTION\ny = 2\n# END SOLUTION"),
+                  ("markdown", "```{exercise-end}\n```\n\nAfter the exercise."))
+    structure = check_structure(nb, "solutions/03_x.ipynb")
+    assert structure.labels == {0: "Exercise", 2: "Exercise 3.1"}
+    assert structure.parts[3] == ["\nAfter the exercise."]  # the {exercise-end} left out
