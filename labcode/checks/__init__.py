@@ -5,11 +5,14 @@ contract stated in the exercise (shapes, dtypes, value ranges, padding, determin
 prints a short verdict. It never compares with a reference answer and never shows a raw
 traceback: a failing check prints what was expected and a hint. It returns nothing, so that a
 notebook cell shows the verdict alone; a passing verdict starts with ``PASSED`` below.
+
+To write a check, see :mod:`labcode.checks.api` (``Checker``, ``run_check``, ``CheckFailed``,
+re-exported here): its docstring has a complete example.
 """
 
 from __future__ import annotations
 
-from labcode.checks._common import PASSED
+from labcode.checks.api import PASSED, Checker, CheckFailed, run_check
 from labcode.checks.lab01 import check_create_test_dataset, check_create_train_dataset
 from labcode.checks.lab02 import (
     check_accuracy_and_mae,
@@ -43,6 +46,9 @@ from labcode.checks.lab11 import check_decode_power_sums, check_power_sum_encodi
 
 __all__ = [
     "PASSED",
+    "CheckFailed",
+    "Checker",
+    "run_check",
     "check_create_train_dataset",
     "check_create_test_dataset",
     "check_digit_deepsets",

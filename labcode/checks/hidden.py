@@ -5,7 +5,7 @@ these to a lab's test cell, between nbgrader's ``### BEGIN HIDDEN TESTS`` and
 ``### END HIDDEN TESTS``: the student notebook never shows it, the grader runs it. Each tests
 the same contract as the lab's own check on other data and other sizes, so that an answer that
 fits the visible check's sizes only (a hard-coded shape, a constant) loses the exercise. They
-print and raise like every check (``_run``), and need nothing a notebook does not have.
+print and raise like every check (``run_check``), and need nothing a notebook does not have.
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ from collections.abc import Callable
 
 import numpy as np
 
-from labcode.checks._common import _Checker, _is_int_array, _run
+from labcode.checks.api import Checker, is_int_array, run_check
 
 
 def check_create_train_dataset_sizes(create_train_dataset: Callable[..., object]) -> None:
     """Lab 01's ``create_train_dataset`` on other sizes: 25 elements, digits 1..3."""
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         n, m, d = 3000, 25, 3
         X, y = create_train_dataset(n_train=n, max_train_card=m, max_digit=d, seed=7)
-        c.expect(_is_int_array(X) and _is_int_array(y), "X and y should be integer arrays.")
+        c.expect(is_int_array(X) and is_int_array(y), "X and y should be integer arrays.")
         c.expect(X.shape == (n, m) and y.shape == (n,),
                  f"with n_train={n}, max_train_card={m}: X {(n, m)}, y {(n,)}; "
                  f"got {X.shape}, {y.shape}.")
@@ -37,13 +37,13 @@ def check_create_train_dataset_sizes(create_train_dataset: Callable[..., object]
         X1, _ = create_train_dataset(n_train=1, max_train_card=1, max_digit=1, seed=0)
         c.expect(np.array_equal(X1, [[1]]), "one set of one digit in 1..1 is [[1]].")
 
-    _run("create_train_dataset (other sizes)", create_train_dataset, body)
+    run_check("create_train_dataset (other sizes)", create_train_dataset, body)
 
 
 def check_create_test_dataset_sizes(create_test_dataset: Callable[..., object]) -> None:
     """Lab 01's ``create_test_dataset`` on other sizes, and its default arguments."""
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         cards = [1, 2, 64]
         X_test, y_test = create_test_dataset(n_per_card=50, cardinalities=cards, max_digit=2,
                                              seed=3)
@@ -57,14 +57,14 @@ def check_create_test_dataset_sizes(create_test_dataset: Callable[..., object]) 
         c.expect([X.shape[1] for X in X_default] == list(range(5, 101, 5)),
                  "the default cardinalities are 5, 10, ..., 100.")
 
-    _run("create_test_dataset (other sizes)", create_test_dataset, body)
+    run_check("create_test_dataset (other sizes)", create_test_dataset, body)
 
 
 def check_pool_sizes(pool: Callable[..., object]) -> None:
     """Lab 07's ``pool`` on other sizes and random masks, against a per-set computation."""
     import torch
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         with torch.random.fork_rng():
             torch.manual_seed(11)
             h = torch.randn(7, 11, 5, dtype=torch.float64) - 1.0
@@ -81,4 +81,4 @@ def check_pool_sizes(pool: Callable[..., object]) -> None:
             c.expect(torch.allclose(out, torch.stack(expected), atol=1e-9),
                      f"{how} pooling is wrong on other sizes and masks.")
 
-    _run("pool (other sizes)", pool, body)
+    run_check("pool (other sizes)", pool, body)

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from labcode.checks._common import (
-    _Checker,
-    _is_int_array,
-    _run,
+from labcode.checks.api import (
+    Checker,
+    is_int_array,
+    run_check,
 )
 
 
@@ -44,13 +44,13 @@ def _leaves_numpy_global_state(draw: Callable[[], object]) -> bool:
 def check_create_train_dataset(create_train_dataset: Callable[..., object]) -> None:
     """Self-check for Lab 01's ``create_train_dataset``."""
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         n, m, d = 4000, 10, 10
         out = create_train_dataset(n_train=n, max_train_card=m, max_digit=d, seed=0)
         c.expect(isinstance(out, tuple) and len(out) == 2,
                  f"return a tuple (X, y); got {type(out).__name__}.")
         X, y = out
-        c.expect(_is_int_array(X) and _is_int_array(y),
+        c.expect(is_int_array(X) and is_int_array(y),
                  "X and y should be NumPy arrays of integers (digits are categories: the "
                  "models of Lab 02 embed them). Use np.int64.")
         wrong_dtype = _int64_hint({"X": X, "y": y})
@@ -110,7 +110,7 @@ def check_create_train_dataset(create_train_dataset: Callable[..., object]) -> N
 def check_create_test_dataset(create_test_dataset: Callable[..., object]) -> None:
     """Self-check for Lab 01's ``create_test_dataset``."""
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         n, cards, d = 300, [5, 10, 15, 40], 10
         given = list(cards)
         out = create_test_dataset(n_per_card=n, cardinalities=given, max_digit=d, seed=0)
@@ -124,7 +124,7 @@ def check_create_test_dataset(create_test_dataset: Callable[..., object]) -> Non
         c.expect(len(X_test) == len(cards) and len(y_test) == len(cards),
                  f"expected one entry per cardinality ({len(cards)}); "
                  f"got {len(X_test)} and {len(y_test)}.")
-        c.expect(all(_is_int_array(X) for X in X_test) and all(_is_int_array(y) for y in y_test),
+        c.expect(all(is_int_array(X) for X in X_test) and all(is_int_array(y) for y in y_test),
                  "every entry should be a NumPy array of integers (np.int64).")
         arrays = {**{f"X_test[{i}]": X for i, X in enumerate(X_test)},
                   **{f"y_test[{i}]": y for i, y in enumerate(y_test)}}
@@ -185,11 +185,11 @@ def _numpy_state_hint(name: str) -> str:
             "from a generator of your own, rng = np.random.default_rng(seed).")
 
 
-def _run_keeping_numpy_state(name: str, fn: object, body: Callable[[_Checker], None]) -> None:
-    """``_run``, then NumPy's global state put back: an answer that seeds NumPy must not move
-    the notebook's later draws."""
+def _run_keeping_numpy_state(name: str, fn: object, body: Callable[[Checker], None]) -> None:
+    """``run_check``, then NumPy's global state put back: an answer that seeds NumPy must not
+    move the notebook's later draws."""
     state = np.random.get_state()
     try:
-        _run(name, fn, body)
+        run_check(name, fn, body)
     finally:
         np.random.set_state(state)

@@ -10,36 +10,36 @@ from collections.abc import Callable
 
 import numpy as np
 
-from labcode.checks._common import (
-    _Checker,
-    _construct,
-    _Fail,
-    _raises_clear_error,
-    _run,
+from labcode.checks.api import (
+    Checker,
+    CheckFailed,
+    construct,
+    raises_clear_error,
+    run_check,
 )
 
 
-def _build_digit_model(cls: type, c: _Checker, h1: int, h2: int) -> object:
+def _build_digit_model(cls: type, c: Checker, h1: int, h2: int) -> object:
     from torch import nn
 
     try:
-        model = _construct(cls, input_dim=11, embedding_dim=h1, hidden_dim=h2)
+        model = construct(cls, input_dim=11, embedding_dim=h1, hidden_dim=h2)
     except TypeError as err:
-        raise _Fail(f"build the model as {cls.__name__}(input_dim=11, embedding_dim={h1}, "
-                    f"hidden_dim={h2}); that call raised TypeError: {err}") from None
+        raise CheckFailed(f"build the model as {cls.__name__}(input_dim=11, embedding_dim={h1}, "
+                          f"hidden_dim={h2}); that call raised TypeError: {err}") from None
     c.expect(isinstance(model, nn.Module),
              f"{cls.__name__} should subclass torch.nn.Module (class {cls.__name__}(nn.Module)).")
     return model
 
 
-def _check_sizes_follow(cls: type, c: _Checker, count: Callable[[int, int, int], int]) -> None:
+def _check_sizes_follow(cls: type, c: Checker, count: Callable[[int, int, int], int]) -> None:
     """Each size argument changes the model: other sizes give the parameter count they imply."""
     sizes = {"input_dim": 13, "embedding_dim": 6, "hidden_dim": 3}
     try:
-        model = _construct(cls, **sizes)
+        model = construct(cls, **sizes)
     except TypeError as err:
-        raise _Fail(f"build the model as {cls.__name__}(input_dim=13, embedding_dim=6, "
-                    f"hidden_dim=3); that call raised TypeError: {err}") from None
+        raise CheckFailed(f"build the model as {cls.__name__}(input_dim=13, embedding_dim=6, "
+                          f"hidden_dim=3); that call raised TypeError: {err}") from None
     n_params = sum(p.numel() for p in model.parameters())  # type: ignore[attr-defined]
     expected = count(*sizes.values())
     c.expect(n_params == expected,
@@ -48,7 +48,7 @@ def _check_sizes_follow(cls: type, c: _Checker, count: Callable[[int, int, int],
              "(nn.Embedding(input_dim, embedding_dim), ...) instead of a fixed number.")
 
 
-def _check_digit_model_contract(model: object, per_position_hint: str, c: _Checker) -> None:
+def _check_digit_model_contract(model: object, per_position_hint: str, c: Checker) -> None:
     """Shapes, batch independence and the clear errors every digit-sum model owes."""
     import torch
 
@@ -63,8 +63,8 @@ def _check_digit_model_contract(model: object, per_position_hint: str, c: _Check
                  f"forward should return a float tensor; got {type(out).__name__}"
                  f"{'' if not isinstance(out, torch.Tensor) else ' of dtype ' + str(out.dtype)}.")
         if tuple(out.shape) == (7,):
-            raise _Fail("the output has one value per *position* instead of one per set: "
-                        + per_position_hint)
+            raise CheckFailed("the output has one value per *position* instead of one per set: "
+                              + per_position_hint)
         c.expect(tuple(out.shape) == (6,),
                  f"for x of shape (batch, set size) = (6, 7) the output should have shape "
                  f"(batch,) = (6,); got {tuple(out.shape)}. Squeeze the last dimension: "
@@ -81,10 +81,10 @@ def _check_digit_model_contract(model: object, per_position_hint: str, c: _Check
         c.expect(torch.allclose(model(x[:2]), out[:2], atol=1e-5),
                  "the prediction for one set should not depend on the other sets of the batch: "
                  "reduce over the set dimension (dim=1), never over the batch (dim=0).")
-    c.expect(_raises_clear_error(model, torch.randint(0, 11, (7,))),
+    c.expect(raises_clear_error(model, torch.randint(0, 11, (7,))),
              "a 1-D input should raise a ValueError naming the shape (batch, set size): keep "
              "check_digit_batch(x) as the first line of forward.")
-    c.expect(_raises_clear_error(model, x.float()),
+    c.expect(raises_clear_error(model, x.float()),
              "a float input should raise a TypeError asking for a LongTensor: keep "
              "check_digit_batch(x) as the first line of forward.")
 
@@ -96,7 +96,7 @@ def check_digit_deepsets(DeepSets: type) -> None:
 
     from labcode.digits import deepsets_param_count
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         with torch.random.fork_rng():
             torch.manual_seed(0)
             h1, h2 = 8, 4
@@ -163,14 +163,14 @@ def check_digit_deepsets(DeepSets: type) -> None:
                          "past what tanh allows. Use tanh (not ReLU or another unbounded "
                          "activation) after the Linear layer h1 -> h2.")
 
-    _run("DeepSets", DeepSets, body)
+    run_check("DeepSets", DeepSets, body)
 
 
 def check_masked_deepsets(MaskedDeepSets: type) -> None:
     """Self-check for Lab 02's ``MaskedDeepSets``: padding adds exactly 0, whatever the weights."""
     import torch
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         with torch.random.fork_rng():
             torch.manual_seed(0)
             model = _build_digit_model(MaskedDeepSets, c, 8, 4)
@@ -223,7 +223,7 @@ def check_masked_deepsets(MaskedDeepSets: type) -> None:
                              "the digits is not a sum): f(A+B) + f(D) must equal "
                              "f(A+D) + f(B).")
 
-    _run("MaskedDeepSets", MaskedDeepSets, body)
+    run_check("MaskedDeepSets", MaskedDeepSets, body)
 
 
 def _predicts_from_last_state(model: object, x: object, out: object) -> bool:
@@ -253,7 +253,7 @@ def check_digit_lstm(LSTMBaseline: type) -> None:
 
     from labcode.digits import lstm_param_count
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         with torch.random.fork_rng():
             torch.manual_seed(0)
             h1, h2 = 8, 4
@@ -288,14 +288,14 @@ def check_digit_lstm(LSTMBaseline: type) -> None:
                          + "predict from the hidden state after the last time step (h_n[-1], "
                          "or output[:, -1] with batch_first=True).")
 
-    _run("LSTMBaseline", LSTMBaseline, body)
+    run_check("LSTMBaseline", LSTMBaseline, body)
 
 
 def check_make_batch(make_batch: Callable[..., object]) -> None:
     """Self-check for Lab 02's ``make_batch``: rows idx as int64 and float32 tensors on device."""
     import torch
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         rng = np.random.default_rng(0)
         X = rng.integers(0, 11, size=(50, 10)).astype(np.int64)
         y = X.sum(axis=1)
@@ -336,13 +336,13 @@ def check_make_batch(make_batch: Callable[..., object]) -> None:
                  "put both tensors on `device` (e.g. torch.as_tensor(..., device=device)), so "
                  "that training runs on a GPU when there is one.")
 
-    _run("make_batch", make_batch, body)
+    run_check("make_batch", make_batch, body)
 
 
 def check_accuracy_and_mae(accuracy_and_mae: Callable[..., object]) -> None:
     """Self-check for Lab 02's ``accuracy_and_mae``: rounded hits as a fraction, mean |error|."""
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         # |errors| 0.2, 0.4, 0, 0.6, 2.3: mean 0.7, median 0.4; rounded: 3 hits, MAE 0.6
         pred = np.array([2.2, 4.6, 7.0, 9.4, 14.3])
         target = np.array([2, 5, 7, 10, 12])
@@ -388,4 +388,4 @@ def check_accuracy_and_mae(accuracy_and_mae: Callable[..., object]) -> None:
                  and abs(mae2 - np.mean(np.abs(big_p - big_t))) < 1e-9,
                  "it should work on long arrays of any length, with targets above 100 too.")
 
-    _run("accuracy_and_mae", accuracy_and_mae, body)
+    run_check("accuracy_and_mae", accuracy_and_mae, body)

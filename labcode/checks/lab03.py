@@ -6,14 +6,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from labcode.checks._common import (
-    _Checker,
-    _construct,
-    _Fail,
-    _is_float32_tensor,
-    _raises_value_error,
-    _run,
-    _same_after_seed,
+from labcode.checks.api import (
+    Checker,
+    CheckFailed,
+    construct,
+    is_float32_tensor,
+    raises_value_error,
+    run_check,
+    same_after_seed,
 )
 
 
@@ -21,7 +21,7 @@ def check_make_data(make_data: Callable[..., object]) -> None:
     """Self-check for Lab 03's ``make_data``: shapes, balance, random subsets, torch's RNG."""
     import torch
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         n = 2000
         out = make_data(n)
         c.expect(isinstance(out, tuple) and len(out) == 2,
@@ -34,7 +34,7 @@ def check_make_data(make_data: Callable[..., object]) -> None:
                  f"X should have shape (N, 10, 1) = {(n, 10, 1)}; got {tuple(X.shape)}.")
         c.expect(tuple(y.shape) == (n, 1),
                  f"y should have shape (N, 1) = {(n, 1)}; got {tuple(y.shape)}.")
-        c.expect(_is_float32_tensor(X) and _is_float32_tensor(y),
+        c.expect(is_float32_tensor(X) and is_float32_tensor(y),
                  f"X and y should be float32 tensors (BCELoss wants float labels); got "
                  f"{X.dtype} and {y.dtype}.")
         labels = y[:, 0]
@@ -68,23 +68,23 @@ def check_make_data(make_data: Callable[..., object]) -> None:
                      f"instances of class {int(labels[cls][0])}).")
         X2, _ = make_data(n)
         c.expect(not torch.equal(X, X2), "two calls should give two different random draws.")
-        c.expect(_same_after_seed(lambda: make_data(100)[0]),
+        c.expect(same_after_seed(lambda: make_data(100)[0]),
                  "after the same torch.manual_seed, make_data drew different data: draw with "
                  "torch's random functions (torch.rand, torch.randperm), not NumPy's or "
                  "Python's random, so that seed_everything makes every run reproducible.")
         X3, y3 = make_data(2)
         c.expect(tuple(X3.shape) == (2, 10, 1) and sorted(y3[:, 0].tolist()) == [0.0, 1.0],
                  "make_data(2) should give one instance of each class.")
-        c.expect(_raises_value_error(make_data, 7),
+        c.expect(raises_value_error(make_data, 7),
                  "make_data(7) cannot be balanced: raise a ValueError that says N must be even.")
-        c.expect(_raises_value_error(make_data, 0),
+        c.expect(raises_value_error(make_data, 0),
                  "make_data(0) should raise a ValueError (N must be at least 2).")
 
     state = np.random.get_state()  # a NumPy-based answer must not move the notebook's draws
     try:
         with torch.random.fork_rng():
             torch.manual_seed(0)
-            _run("make_data", make_data, body)
+            run_check("make_data", make_data, body)
     finally:
         np.random.set_state(state)
 
@@ -96,10 +96,10 @@ def check_deepset(DeepSet: type) -> None:
 
     from labcode.symmetry import invariance_deviation
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         c.expect(isinstance(DeepSet, type),
                  "pass the class itself, check_deepset(DeepSet), not an instance DeepSet().")
-        model = _construct(DeepSet)
+        model = construct(DeepSet)
         c.expect(isinstance(model, nn.Module),
                  "DeepSet should subclass torch.nn.Module (and call super().__init__()).")
         phi, rho = getattr(model, "phi", None), getattr(model, "rho", None)
@@ -162,7 +162,7 @@ def check_deepset(DeepSet: type) -> None:
 
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        _run("DeepSet", DeepSet, body)
+        run_check("DeepSet", DeepSet, body)
 
 
 _H = 5  # the hidden width of DeepSet() (its default hidden_dim)
@@ -180,7 +180,7 @@ def _layers(x: object, widths: int, n_hidden: int, act: Callable[[object], objec
     return a * fan_in * x + a
 
 
-def _check_hidden_dim_used(c: _Checker, DeepSet: type) -> None:
+def _check_hidden_dim_used(c: Checker, DeepSet: type) -> None:
     """DeepSet(hidden_dim=3) has the parameter counts of hidden layers 3 wide (phi and rho)."""
     import inspect
 
@@ -192,10 +192,10 @@ def _check_hidden_dim_used(c: _Checker, DeepSet: type) -> None:
     except (TypeError, ValueError):  # no signature to read: build with hidden_dim only
         pass
     try:
-        model = _construct(DeepSet, **sizes)
+        model = construct(DeepSet, **sizes)
     except TypeError as error:
-        raise _Fail("keep the signature DeepSet(hidden_dim=5): DeepSet(hidden_dim=3) raised "
-                    f"TypeError: {error}") from None
+        raise CheckFailed("keep the signature DeepSet(hidden_dim=5): DeepSet(hidden_dim=3) raised "
+                          f"TypeError: {error}") from None
     n_phi = sum(p.numel() for p in model.phi.parameters())  # type: ignore[attr-defined]
     n_rho = sum(p.numel() for p in model.rho.parameters())  # type: ignore[attr-defined]
     want_phi, want_rho = (1 * h + h) + (h * h + h) + (h + 1), (1 * h + h) + (h + 1)
@@ -205,7 +205,7 @@ def _check_hidden_dim_used(c: _Checker, DeepSet: type) -> None:
              "hidden layer (nn.Linear(1, hidden_dim), ...) instead of a fixed 5.")
 
 
-def _check_deepset_layers(c: _Checker, DeepSet: type) -> None:
+def _check_deepset_layers(c: Checker, DeepSet: type) -> None:
     """phi = Linear(1, h), Tanh, Linear(h, h), Tanh, Linear(h, 1); rho = Linear(1, h), Tanh,
     Linear(h, 1) (+ Sigmoid): parameter counts, then outputs with every parameter set to _FILL."""
     import torch
@@ -215,7 +215,7 @@ def _check_deepset_layers(c: _Checker, DeepSet: type) -> None:
     def ident(t: object) -> object:
         return t
 
-    model = _construct(DeepSet)
+    model = construct(DeepSet)
     n_phi = sum(p.numel() for p in model.phi.parameters())
     n_rho = sum(p.numel() for p in model.rho.parameters())
     want_phi, want_rho = (1 * h + h) + (h * h + h) + (h + 1), (1 * h + h) + (h + 1)
@@ -313,11 +313,12 @@ def check_train(train: Callable[..., object]) -> None:
             if "progress" not in str(error) and "lr" not in str(error) \
                     and "batch_size" not in str(error):
                 raise
-            raise _Fail("keep the signature train(model, steps=4000, batch_size=200, lr=1e-3, "
-                        "progress=True): the check calls it with progress=False and other "
-                        f"values; that call raised TypeError: {error}") from None
+            raise CheckFailed(
+                "keep the signature train(model, steps=4000, batch_size=200, lr=1e-3, "
+                "progress=True): the check calls it with progress=False and other "
+                f"values; that call raised TypeError: {error}") from None
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         steps = 200
         model = mlp(hidden_dims=(32, 32))
         before = [p.detach().clone() for p in model.parameters()]
@@ -426,7 +427,7 @@ def check_train(train: Callable[..., object]) -> None:
 
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        _run("train", train, body)
+        run_check("train", train, body)
 
 
 def check_count_params(count_params: Callable[..., object]) -> None:
@@ -436,7 +437,7 @@ def check_count_params(count_params: Callable[..., object]) -> None:
     import torch
     from torch import nn
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         layer = nn.Linear(3, 4)
         before = [(p.detach().clone(), p.requires_grad) for p in layer.parameters()]
         n = count_params(layer)
@@ -474,4 +475,4 @@ def check_count_params(count_params: Callable[..., object]) -> None:
 
     with torch.random.fork_rng():  # the layers' initial weights: not the notebook's draws
         torch.manual_seed(0)
-        _run("count_params", count_params, body)
+        run_check("count_params", count_params, body)

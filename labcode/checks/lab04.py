@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from labcode.checks._common import (
-    _Checker,
-    _Fail,
-    _run,
+from labcode.checks.api import (
+    Checker,
+    CheckFailed,
+    run_check,
 )
 
 
@@ -17,7 +17,7 @@ def check_permuted_copies(permuted_copies: Callable[..., object]) -> None:
     """Self-check for Lab 04's ``permuted_copies``: x first, then uniform NumPy-drawn orders."""
     import torch
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         x = torch.arange(20, dtype=torch.float32).view(10, 2)  # 10 objects, 2 features each
         original = x.clone()
         np.random.seed(0)
@@ -26,10 +26,11 @@ def check_permuted_copies(permuted_copies: Callable[..., object]) -> None:
         except TypeError as error:
             if "numpy.ndarray" not in str(error):
                 raise
-            raise _Fail(f"permuted_copies raised TypeError: {error}. np.random.permutation(x) "
-                        "returns a NumPy array: draw the ORDER, order = "
-                        "np.random.permutation(len(x)), and index the tensor with it, "
-                        "x[order].") from None
+            raise CheckFailed(
+                f"permuted_copies raised TypeError: {error}. np.random.permutation(x) "
+                "returns a NumPy array: draw the ORDER, order = "
+                "np.random.permutation(len(x)), and index the tensor with it, "
+                "x[order].") from None
         c.expect(isinstance(batch, torch.Tensor),
                  f"return one tensor (use torch.stack); got {type(batch).__name__}.")
         c.expect(tuple(batch.shape) == (6, 10, 2),
@@ -84,7 +85,7 @@ def check_permuted_copies(permuted_copies: Callable[..., object]) -> None:
     try:
         with torch.random.fork_rng():  # torch.rand below: not the notebook's draws
             torch.manual_seed(0)
-            _run("permuted_copies", permuted_copies, body)
+            run_check("permuted_copies", permuted_copies, body)
     finally:
         np.random.set_state(state)
 
@@ -114,17 +115,19 @@ def check_invariance_deviation(invariance_deviation: Callable[..., object]) -> N
         given = Y.clone()
         out = invariance_deviation(f, given, n_perms)
         if not torch.equal(given, Y):
-            raise _Fail("invariance_deviation changed X, the caller's tensor: build each "
-                        "reordering as a new tensor (X[i, order], X.gather(...)) and never "
-                        "assign into X (X[:] = ..., X.copy_(...)); the notebook uses X again.")
+            raise CheckFailed(
+                "invariance_deviation changed X, the caller's tensor: build each "
+                "reordering as a new tensor (X[i, order], X.gather(...)) and never "
+                "assign into X (X[:] = ..., X.copy_(...)); the notebook uses X again.")
         if isinstance(out, torch.Tensor):
-            raise _Fail("return a Python float (use float(...) or .item()), not a tensor; got "
-                        f"a tensor of shape {tuple(out.shape)}.")
+            raise CheckFailed(
+                "return a Python float (use float(...) or .item()), not a tensor; got "
+                f"a tensor of shape {tuple(out.shape)}.")
         if not isinstance(out, numbers.Real):
-            raise _Fail(f"return one number, the largest change; got {type(out).__name__}.")
+            raise CheckFailed(f"return one number, the largest change; got {type(out).__name__}.")
         if not isinstance(out, (float, int)) or isinstance(out, bool):
-            raise _Fail(f"return a Python float (use float(...) or .item()), not a NumPy "
-                        f"{type(out).__name__}.")
+            raise CheckFailed(f"return a Python float (use float(...) or .item()), not a NumPy "
+                              f"{type(out).__name__}.")
         return float(out)
 
     def orders_seen(n_perms: int) -> list[tuple[int, ...]]:
@@ -140,7 +143,7 @@ def check_invariance_deviation(invariance_deviation: Callable[..., object]) -> N
         moved = rows[~(rows == X[rows[:, 0, 1].long()]).all(dim=(1, 2))]
         return [tuple(o) for o in moved[:, :, 0].long().tolist()]
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         summed = call(lambda Y: Y.sum(dim=1), X, 5)
         size = float(X.sum(dim=1).abs().max())
         c.expect(summed <= 1e-5,
@@ -262,6 +265,6 @@ def check_invariance_deviation(invariance_deviation: Callable[..., object]) -> N
     try:
         with torch.random.fork_rng():
             torch.manual_seed(0)
-            _run("invariance_deviation", invariance_deviation, body)
+            run_check("invariance_deviation", invariance_deviation, body)
     finally:
         np.random.set_state(state)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from labcode.checks._common import (
-    _Checker,
-    _Fail,
-    _run,
+from labcode.checks.api import (
+    Checker,
+    CheckFailed,
+    run_check,
 )
 
 
@@ -27,12 +27,12 @@ def check_separation(separation: Callable[..., object]) -> None:
 
         def forward(self, x: object) -> torch.Tensor:
             if not isinstance(x, torch.Tensor):
-                raise _Fail("call phi on a tensor, e.g. phi(torch.tensor([[0.0], [1 / 5], "
-                            f"[1 / 3]])), not on a {type(x).__name__}.")
+                raise CheckFailed("call phi on a tensor, e.g. phi(torch.tensor([[0.0], [1 / 5], "
+                                  f"[1 / 3]])), not on a {type(x).__name__}.")
             if x.dtype != torch.float32 or x.ndim == 0 or x.shape[-1] != 1:
-                raise _Fail("phi takes float32 tensors whose last dimension is 1 (one number "
-                            "per element), e.g. torch.tensor([[0.0], [1 / 5], [1 / 3]]); it "
-                            f"was given shape {tuple(x.shape)}, dtype {x.dtype}.")
+                raise CheckFailed("phi takes float32 tensors whose last dimension is 1 (one number "
+                                  "per element), e.g. torch.tensor([[0.0], [1 / 5], [1 / 3]]); it "
+                                  f"was given shape {tuple(x.shape)}, dtype {x.dtype}.")
             return self.g(x)
 
     def on_columns(g: Callable[[torch.Tensor], torch.Tensor]) -> nn.Module:
@@ -44,12 +44,12 @@ def check_separation(separation: Callable[..., object]) -> None:
     def value(phi: Callable[..., object]) -> float:
         out = separation(phi)
         if isinstance(out, torch.Tensor):
-            raise _Fail("return a Python float (float(...) or .item()), not a tensor.")
+            raise CheckFailed("return a Python float (float(...) or .item()), not a tensor.")
         if not isinstance(out, numbers.Real):
-            raise _Fail(f"return one number; got {type(out).__name__}.")
+            raise CheckFailed(f"return one number; got {type(out).__name__}.")
         if not isinstance(out, (float, int)) or isinstance(out, bool):
-            raise _Fail("return a Python float (float(...) or .item()), not a NumPy "
-                        f"{type(out).__name__}.")
+            raise CheckFailed("return a Python float (float(...) or .item()), not a NumPy "
+                              f"{type(out).__name__}.")
         return float(out)
 
     def diagnosis(got: float, g: Callable[[float], float], name: str) -> str:
@@ -70,7 +70,7 @@ def check_separation(separation: Callable[..., object]) -> None:
                     f"For phi(x) = {name} the separation 3[phi(1/3) - phi(0)] - 5[phi(1/5) - "
                     f"phi(0)] is {expected(g):.4f}; got {got:.4g}.")
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         g = lambda t: 2 * t + 1  # noqa: E731
         affine = value(on_columns(lambda x: 2 * x + 1))
         c.expect(abs(affine) < 1e-6,
@@ -101,7 +101,7 @@ def check_separation(separation: Callable[..., object]) -> None:
         c.expect(abs(got - want) < 1e-5,
                  f"for a tanh network phi, the separation is {want:.5f}; got {got:.5g}.")
 
-    _run("separation", separation, body)
+    run_check("separation", separation, body)
 
 
 def check_exact_sum(set_exact_sum: Callable[..., object], SumDeepSet: type) -> None:
@@ -109,7 +109,7 @@ def check_exact_sum(set_exact_sum: Callable[..., object], SumDeepSet: type) -> N
     import torch
     from torch import nn
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         for hidden_dim in (1, 4):
             model = SumDeepSet(hidden_dim=hidden_dim)
             params = [(name, p) for name, p in model.named_parameters()]
@@ -156,4 +156,4 @@ def check_exact_sum(set_exact_sum: Callable[..., object], SumDeepSet: type) -> N
 
     with torch.random.fork_rng():  # the models' initial weights: not the notebook's draws
         torch.manual_seed(0)
-        _run("set_exact_sum", set_exact_sum, body)
+        run_check("set_exact_sum", set_exact_sum, body)

@@ -6,13 +6,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from labcode.checks._common import (
-    _Checker,
-    _Fail,
-    _is_float32_tensor,
-    _raises_value_error,
-    _run,
-    _same_after_seed,
+from labcode.checks.api import (
+    Checker,
+    CheckFailed,
+    is_float32_tensor,
+    raises_value_error,
+    run_check,
+    same_after_seed,
 )
 
 
@@ -28,15 +28,15 @@ def check_make_pairs(make_pairs: Callable[..., object]) -> None:
     """Self-check for Lab 06's make_pairs: {x, -x}, balance, uniform norms, quadrants, torch RNG."""
     import torch
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         out = make_pairs(400)
         c.expect(isinstance(out, tuple) and len(out) == 2, "make_pairs should return (X, y).")
         X, y = out
-        c.expect(_is_float32_tensor(X) and tuple(X.shape) == (400, 2, 2),
+        c.expect(is_float32_tensor(X) and tuple(X.shape) == (400, 2, 2),
                  f"X should be a float32 tensor of shape (N, 2, 2) = (400, 2, 2): N sets of 2 "
                  f"vectors with 2 coordinates; got {getattr(X, 'dtype', type(X).__name__)} "
                  f"{tuple(getattr(X, 'shape', ()))}.")
-        c.expect(_is_float32_tensor(y) and tuple(y.shape) == (400, 1),
+        c.expect(is_float32_tensor(y) and tuple(y.shape) == (400, 1),
                  "y should be a float32 tensor of shape (N, 1) = (400, 1).")
         c.expect(bool(((y == 0) | (y == 1)).all()), "y should hold the classes 0.0 and 1.0.")
         c.expect(int((y == 1).sum()) == 200, "exactly half of the sets should be of class 1.")
@@ -55,17 +55,17 @@ def check_make_pairs(make_pairs: Callable[..., object]) -> None:
         for n in (2, 10):
             small = make_pairs(n)
             Xn, yn = small if isinstance(small, tuple) and len(small) == 2 else (None, None)
-            c.expect(_is_float32_tensor(Xn) and tuple(Xn.shape) == (n, 2, 2)
-                     and _is_float32_tensor(yn) and tuple(yn.shape) == (n, 1)
+            c.expect(is_float32_tensor(Xn) and tuple(Xn.shape) == (n, 2, 2)
+                     and is_float32_tensor(yn) and tuple(yn.shape) == (n, 1)
                      and int((yn == 1).sum()) == n // 2,
                      f"make_pairs({n}) should return X of shape ({n}, 2, 2) and y of shape "
                      f"({n}, 1) with {n // 2} sets of class 1: take every size from N (no "
                      "number of sets written into the code).")
         X2, _ = make_pairs(400)
         c.expect(not torch.equal(X, X2), "two calls should draw different sets.")
-        c.expect(_raises_value_error(make_pairs, 7),
+        c.expect(raises_value_error(make_pairs, 7),
                  "an odd N cannot be balanced: raise a ValueError that says so.")
-        c.expect(_same_after_seed(lambda: make_pairs(100)[0]),
+        c.expect(same_after_seed(lambda: make_pairs(100)[0]),
                  "after the same torch.manual_seed, make_pairs drew different sets: draw with "
                  "torch (torch.rand), not NumPy or Python's random, so that seed_everything "
                  "makes the runs reproducible.")
@@ -100,7 +100,7 @@ def check_make_pairs(make_pairs: Callable[..., object]) -> None:
     try:
         with torch.random.fork_rng():
             torch.manual_seed(0)
-            _run("make_pairs", make_pairs, body)
+            run_check("make_pairs", make_pairs, body)
     finally:
         np.random.set_state(state)
 
@@ -112,12 +112,12 @@ def check_pooled_pairs(pooled_pairs: Callable[..., object]) -> None:
     def phi(v: torch.Tensor) -> torch.Tensor:
         """Neither odd nor even: (x0^2, x1 + 1, ReLU(x0), x0 x1); (..., 2) -> (..., 4)."""
         if not isinstance(v, torch.Tensor) or v.ndim == 0 or v.shape[-1] != 2:
-            raise _Fail("phi takes tensors of 2-D vectors, shape (..., 2), e.g. phi(xs) or "
-                        f"phi(-xs); it was given {tuple(getattr(v, 'shape', ()))}.")
+            raise CheckFailed("phi takes tensors of 2-D vectors, shape (..., 2), e.g. phi(xs) or "
+                              f"phi(-xs); it was given {tuple(getattr(v, 'shape', ()))}.")
         x0, x1 = v[..., 0], v[..., 1]
         return torch.stack([x0 ** 2, x1 + 1, torch.relu(x0), x0 * x1], dim=-1)
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         xs = torch.tensor([[1.0, 0.0], [0.0, 1.5], [0.6, 0.6], [-1.2, 0.4], [0.3, -2.0]])
         before = xs.clone()
         out = pooled_pairs(phi, xs)
@@ -150,4 +150,4 @@ def check_pooled_pairs(pooled_pairs: Callable[..., object]) -> None:
         c.expect(tuple(one.shape) == (1, 4) and torch.allclose(one, want[:1], atol=1e-6),
                  "one set, xs of shape (1, 2), should give shape (1, 4): no .squeeze().")
 
-    _run("pooled_pairs", pooled_pairs, body)
+    run_check("pooled_pairs", pooled_pairs, body)

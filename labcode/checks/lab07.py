@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from labcode.checks._common import (
-    _call_tensor_fn,
-    _Checker,
-    _Fail,
-    _run,
-    _tensor_output_hint,
+from labcode.checks.api import (
+    Checker,
+    CheckFailed,
+    call_tensor_fn,
+    run_check,
+    tensor_output_hint,
 )
 
 
@@ -43,7 +43,7 @@ def check_pool(pool: Callable[..., object]) -> None:
         return ("padding must never be the maximum: fill it with -inf before the max "
                 "(0 is larger than negative features).")
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         with torch.random.fork_rng():
             torch.manual_seed(0)
             h = torch.randn(4, 6, 3) - 3.0          # every feature negative: padding must lose
@@ -58,13 +58,13 @@ def check_pool(pool: Callable[..., object]) -> None:
         for how, expected in (("mean", [r.mean(0) for r in real]),
                               ("max", [r.max(0).values for r in real])):
             call = f"pool(h, {how!r}, mask)"
-            out = _call_tensor_fn(pool, (h, how, mask), call, broadcast)
+            out = call_tensor_fn(pool, (h, how, mask), call, broadcast)
             c.expect(torch.equal(h, saved[0]) and torch.equal(mask, saved[1]),
                      f"{call} changed its input h or mask in place (masked_fill_, or an "
                      "assignment such as h[~mask] = ...): the caller uses them again. Build "
                      "a new tensor, h.masked_fill(~m, ...) without the underscore.")
-            problem = _tensor_output_hint(out, call, (4, 3), h.dtype,
-                                          "Reduce over the elements, dim=1.")
+            problem = tensor_output_hint(out, call, (4, 3), h.dtype,
+                                         "Reduce over the elements, dim=1.")
             c.expect(problem is None, problem)
             ok = all(torch.allclose(out[i], expected[i], atol=1e-5) for i in range(4))
             hint = "" if ok else mean_hint(out, h, m) if how == "mean" else max_hint(out, h, m)
@@ -75,16 +75,16 @@ def check_pool(pool: Callable[..., object]) -> None:
             # one set with one feature: no axis of size 1 may disappear
             one, one_mask = h[3:, :, :1], mask[3:]
             one_call = f"pool(h, {how!r}, mask) on one set of one feature"
-            got = _call_tensor_fn(pool, (one, how, one_mask), one_call, broadcast)
-            problem = _tensor_output_hint(got, one_call, (1, 1), h.dtype,
-                                          "Reduce over the elements, dim=1, and nothing else "
-                                          "(no .squeeze()).")
+            got = call_tensor_fn(pool, (one, how, one_mask), one_call, broadcast)
+            problem = tensor_output_hint(got, one_call, (1, 1), h.dtype,
+                                         "Reduce over the elements, dim=1, and nothing else "
+                                         "(no .squeeze()).")
             c.expect(problem is None, problem)
             c.expect(torch.allclose(got, expected[3][None, :1], atol=1e-5),
                      f"{how} pooling of one set of one feature is wrong: reduce over the "
                      "elements, dim=1, only.")
 
-    _run("pool", pool, body)
+    run_check("pool", pool, body)
 
 
 def check_best_constant(best_constant: Callable[..., object]) -> None:
@@ -99,16 +99,17 @@ def check_best_constant(best_constant: Callable[..., object]) -> None:
         given = y.copy()
         out = best_constant(y)
         if not np.array_equal(y, given):
-            raise _Fail("best_constant changed y: sort a copy (np.sort(y)), not y in place "
-                        "(y.sort()); the notebook uses its targets again.")
+            raise CheckFailed("best_constant changed y: sort a copy (np.sort(y)), not y in place "
+                              "(y.sort()); the notebook uses its targets again.")
         if isinstance(out, np.ndarray) and out.ndim == 0:
-            raise _Fail("return a Python float, float(...), not a 0-d NumPy array.")
+            raise CheckFailed("return a Python float, float(...), not a 0-d NumPy array.")
         if not isinstance(out, numbers.Real) or isinstance(out, bool):
-            raise _Fail(f"return one number, the accuracy as a float; got {type(out).__name__}.")
+            raise CheckFailed(
+                f"return one number, the accuracy as a float; got {type(out).__name__}.")
         kinds.add(type(out))
         return float(out)
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         # whole numbers: c = 2 gets the three 2s; no c within 0.5 of both 2 and 3
         whole = np.array([3, 1, 2, 2, 1, 2])
         got = value(whole)
@@ -146,4 +147,4 @@ def check_best_constant(best_constant: Callable[..., object]) -> None:
         odd = sorted(k.__name__ for k in kinds if not issubclass(k, float))
         c.expect(not odd, f"return the accuracy as a Python float, float(...); got {odd}.")
 
-    _run("best_constant", best_constant, body)
+    run_check("best_constant", best_constant, body)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from labcode.checks._common import (
-    _call_tensor_fn,
-    _Checker,
-    _Fail,
-    _run,
-    _tensor_output_hint,
+from labcode.checks.api import (
+    Checker,
+    CheckFailed,
+    call_tensor_fn,
+    run_check,
+    tensor_output_hint,
 )
 
 
@@ -18,7 +18,7 @@ def check_aggregate(aggregate: Callable[..., object]) -> None:
     """Self-check for Lab 08's ``aggregate``: sum, size-weighted mean, max of the chunks = f(X)."""
     import torch
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         with torch.random.fork_rng():
             torch.manual_seed(0)
             h = torch.randn(2, 30, 4)
@@ -42,13 +42,13 @@ def check_aggregate(aggregate: Callable[..., object]) -> None:
         for how in ("sum", "mean", "max"):
             call = f"aggregate(parts, sizes, {how!r})"
             given = [p.clone() for p in parts[how]]
-            out = _call_tensor_fn(aggregate, (parts[how], sizes, how), call, broadcast)
+            out = call_tensor_fn(aggregate, (parts[how], sizes, how), call, broadcast)
             c.expect(sizes == [12, 3, 15] and len(parts[how]) == 3 and all(
                 torch.equal(p, q) for p, q in zip(parts[how], given, strict=True)),
                 f"{call} changed its input parts or sizes in place (p.mul_(n), p *= n, "
                 "sizes.append, ...): the caller uses them again. Compute with new tensors, "
                 "e.g. weights * torch.stack(parts).")
-            problem = _tensor_output_hint(out, call, tuple(whole[how].shape), h.dtype, reduce)
+            problem = tensor_output_hint(out, call, tuple(whole[how].shape), h.dtype, reduce)
             c.expect(problem is None, problem)
             hint = hints[how]
             if how == "mean" and torch.allclose(out, weighted, atol=1e-5):
@@ -58,15 +58,15 @@ def check_aggregate(aggregate: Callable[..., object]) -> None:
             # a batch of one set with one feature: no axis of size 1 may disappear
             one = [p[:1, :1] for p in parts[how]]
             call = f"aggregate(parts, sizes, {how!r}) for a batch of one set of one feature"
-            out = _call_tensor_fn(aggregate, (one, sizes, how), call, broadcast)
-            problem = _tensor_output_hint(out, call, (1, 1), h.dtype,
-                                          reduce + " No .squeeze(): it drops the batch axis "
-                                          "of a batch of one set.")
+            out = call_tensor_fn(aggregate, (one, sizes, how), call, broadcast)
+            problem = tensor_output_hint(out, call, (1, 1), h.dtype,
+                                         reduce + " No .squeeze(): it drops the batch axis "
+                                         "of a batch of one set.")
             c.expect(problem is None, problem)
             c.expect(torch.allclose(out, whole[how][:1, :1], atol=1e-5),
                      f"{how}: for a batch of one set of one feature, {hints[how]}")
 
-    _run("aggregate", aggregate, body)
+    run_check("aggregate", aggregate, body)
 
 
 
@@ -88,23 +88,23 @@ def check_minibatch_consistency_error(minibatch_consistency_error: Callable[...,
         given, chunk_sizes = Y.clone(), list(sizes)
         out = minibatch_consistency_error(encode, aggregate, Y, chunk_sizes)
         if not (torch.equal(Y, given) and chunk_sizes == sizes):
-            raise _Fail("minibatch_consistency_error changed X or chunk_sizes in place: the "
-                        "caller uses them again; split X with X.split(chunk_sizes, dim=1), "
-                        "which copies nothing and changes nothing.")
+            raise CheckFailed("minibatch_consistency_error changed X or chunk_sizes in place: the "
+                              "caller uses them again; split X with X.split(chunk_sizes, dim=1), "
+                              "which copies nothing and changes nothing.")
         if isinstance(out, torch.Tensor):
-            raise _Fail("return a Python float (float(...) or .item()), not a tensor.")
+            raise CheckFailed("return a Python float (float(...) or .item()), not a tensor.")
         if isinstance(out, np.ndarray):
-            raise _Fail("return a Python float (float(...)), not a NumPy array.")
+            raise CheckFailed("return a Python float (float(...)), not a NumPy array.")
         if not isinstance(out, numbers.Real):
-            raise _Fail(f"return one number, the relative error; got {type(out).__name__}.")
+            raise CheckFailed(f"return one number, the relative error; got {type(out).__name__}.")
         if not isinstance(out, float):
-            raise _Fail(f"return a Python float, float(...); got {type(out).__name__}.")
+            raise CheckFailed(f"return a Python float, float(...); got {type(out).__name__}.")
         return float(out)
 
     def sum_g(parts: list, sizes_: list) -> torch.Tensor:
         return torch.stack(list(parts)).sum(0)
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         seen: dict = {"encoded": [], "sizes": []}
 
         def encode(Y: torch.Tensor) -> torch.Tensor:
@@ -174,7 +174,7 @@ def check_minibatch_consistency_error(minibatch_consistency_error: Callable[...,
                     "here every entry of f(X) is negative, and the error must not be.")
         c.expect(abs(err - want) < 1e-4 * want, hint)
 
-    _run("minibatch_consistency_error", minibatch_consistency_error, body)
+    run_check("minibatch_consistency_error", minibatch_consistency_error, body)
 
 
 def check_online_softmax(chunk_state: Callable[..., object],
@@ -192,52 +192,57 @@ def check_online_softmax(chunk_state: Callable[..., object],
         given = (scores.clone(), values.clone())
         out = chunk_state(scores, values)
         if not (torch.equal(scores, given[0]) and torch.equal(values, given[1])):
-            raise _Fail("chunk_state changed its scores or values in place (sub_, exp_, ...): "
-                        "the caller uses them again; compute with new tensors.")
+            raise CheckFailed(
+                "chunk_state changed its scores or values in place (sub_, exp_, ...): "
+                "the caller uses them again; compute with new tensors.")
         lead = tuple(scores.shape[:-1])
         want = {"m": lead, "s": lead, "w": (*lead, values.shape[-1])}
         if out is None:
-            raise _Fail("chunk_state returned None: did you forget the `return`?")
+            raise CheckFailed("chunk_state returned None: did you forget the `return`?")
         if not (isinstance(out, tuple | list) and len(out) == 3):
-            raise _Fail("chunk_state should return a tuple of three tensors (m, s, w); got "
-                        f"{type(out).__name__}" + (f" of length {len(out)}"
-                                                   if isinstance(out, tuple | list) else "")
-                        + ".")
+            raise CheckFailed("chunk_state should return a tuple of three tensors (m, s, w); got "
+                              f"{type(out).__name__}" + (f" of length {len(out)}"
+                                                         if isinstance(out, tuple | list) else "")
+                              + ".")
         for name, t in zip("msw", out, strict=True):
             if not isinstance(t, torch.Tensor):
-                raise _Fail(f"{name} should be a tensor, got {type(t).__name__}.")
+                raise CheckFailed(f"{name} should be a tensor, got {type(t).__name__}.")
             if tuple(t.shape) != want[name]:
-                raise _Fail(f"for scores of shape {tuple(scores.shape)} (one row per query) and "
-                            f"values of shape {tuple(values.shape)}, {name} should have shape "
-                            f"{want[name]}, got {tuple(t.shape)}: reduce the scores over the "
-                            "elements, dim=-1 (no keepdim=True), and w = e @ values.")
+                raise CheckFailed(
+                    f"for scores of shape {tuple(scores.shape)} (one row per query) and "
+                    f"values of shape {tuple(values.shape)}, {name} should have shape "
+                    f"{want[name]}, got {tuple(t.shape)}: reduce the scores over the "
+                    "elements, dim=-1 (no keepdim=True), and w = e @ values.")
         if not all(torch.isfinite(t).all() for t in out):
-            raise _Fail(f"chunk_state gave inf or nan on {what}: exp of a score of 1000 "
-                        "overflows to inf. Subtract the chunk's largest score m first, "
-                        "exp(scores - m), so that every exponent is <= 0.")
+            raise CheckFailed(f"chunk_state gave inf or nan on {what}: exp of a score of 1000 "
+                              "overflows to inf. Subtract the chunk's largest score m first, "
+                              "exp(scores - m), so that every exponent is <= 0.")
         for name, t in zip("msw", out, strict=True):
             if t.dtype != scores.dtype:
-                raise _Fail(f"{name} should keep the dtype of the scores ({scores.dtype}), got "
-                            f"{t.dtype}: compute it from the scores, or create it with "
-                            "dtype=scores.dtype (torch.zeros_like(...)).")
+                raise CheckFailed(
+                    f"{name} should keep the dtype of the scores ({scores.dtype}), got "
+                    f"{t.dtype}: compute it from the scores, or create it with "
+                    "dtype=scores.dtype (torch.zeros_like(...)).")
         return tuple(out)
 
     def merge(a: tuple, b: tuple, what: str) -> tuple:
         given = [t.clone() for t in (*a, *b)]
         out = merge_states(a, b)
         if not all(torch.equal(t, u) for t, u in zip((*a, *b), given, strict=True)):
-            raise _Fail("merge_states changed its input states in place (mul_, +=, ...): the "
-                        "caller may use them again; compute with new tensors.")
+            raise CheckFailed("merge_states changed its input states in place (mul_, +=, ...): the "
+                              "caller may use them again; compute with new tensors.")
         if not (isinstance(out, tuple | list) and len(out) == 3) or not all(
                 isinstance(t, torch.Tensor) and t.shape == u.shape
                 for t, u in zip(out, a, strict=True)):
-            raise _Fail("merge_states should return a state like its inputs, a tuple of three "
-                        "tensors (m, s, w) of the same shapes.")
+            raise CheckFailed(
+                "merge_states should return a state like its inputs, a tuple of three "
+                "tensors (m, s, w) of the same shapes.")
         if not all(torch.isfinite(t).all() for t in out):
-            raise _Fail(f"merge_states gave inf or nan on {what}: exp(m_b - m_a) overflows when "
-                        "a later chunk scores far higher. Take the larger maximum as the new "
-                        "m = max(m_a, m_b) and rescale both chunks by exp(m_old - m), which is "
-                        "at most 1.")
+            raise CheckFailed(
+                f"merge_states gave inf or nan on {what}: exp(m_b - m_a) overflows when "
+                "a later chunk scores far higher. Take the larger maximum as the new "
+                "m = max(m_a, m_b) and rescale both chunks by exp(m_old - m), which is "
+                "at most 1.")
         return tuple(out)
 
     def readout(state: tuple) -> torch.Tensor:
@@ -246,7 +251,7 @@ def check_online_softmax(chunk_state: Callable[..., object],
     def close(a: torch.Tensor, b: torch.Tensor, rel: float) -> bool:
         return bool((a - b).abs().max() <= rel * max(float(b.abs().max()), 1e-30))
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         c.expect(callable(merge_states), "pass your functions themselves, "
                  f"check_online_softmax(chunk_state, merge_states); got a "
                  f"{type(merge_states).__name__} for merge_states.")
@@ -377,4 +382,4 @@ def check_online_softmax(chunk_state: Callable[..., object],
                  "merging (a, b) then c, or a with (b, c), should both give the softmax-"
                  "weighted mean of the three chunks.")
 
-    _run("chunk_state and merge_states", chunk_state, body)
+    run_check("chunk_state and merge_states", chunk_state, body)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from labcode.checks._common import (
-    _call_tensor_fn,
-    _Checker,
-    _construct,
-    _Fail,
-    _is_float32_tensor,
-    _run,
+from labcode.checks.api import (
+    Checker,
+    CheckFailed,
+    call_tensor_fn,
+    construct,
+    is_float32_tensor,
+    run_check,
 )
 
 _BROADCAST = ("the pooled term pool(X) Gamma has shape (batch, out_features), one row per "
@@ -19,12 +19,12 @@ _BROADCAST = ("the pooled term pool(X) Gamma has shape (batch, out_features), on
               "element of its set.")
 
 
-def _layer_output(c: _Checker, layer: object, x: object, call: str,
+def _layer_output(c: Checker, layer: object, x: object, call: str,
                   shape: tuple[int, ...]) -> object:
     """``layer(x)``, checked to be a float32 tensor of ``shape``."""
     import torch
 
-    out = _call_tensor_fn(layer, (x,), call, _BROADCAST)
+    out = call_tensor_fn(layer, (x,), call, _BROADCAST)
     c.expect(out is not None, f"{call} returned None: did you forget the `return` in forward?")
     c.expect(isinstance(out, torch.Tensor),
              f"{call} should return a tensor, got a {type(out).__name__}.")
@@ -32,7 +32,7 @@ def _layer_output(c: _Checker, layer: object, x: object, call: str,
              f"{call} on a batch of shape {tuple(x.shape)} should return one row per "
              f"element, shape (batch, set size, out_features) = {shape}; got "
              f"{tuple(out.shape)}.")
-    c.expect(_is_float32_tensor(out), f"{call} should return float32, got {out.dtype}.")
+    c.expect(is_float32_tensor(out), f"{call} should return float32, got {out.dtype}.")
     return out
 
 
@@ -43,12 +43,12 @@ def check_equivariant_layer(EquivariantLayer: type) -> None:
 
     from labcode.symmetry import equivariance_deviation
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         with torch.random.fork_rng():
             torch.manual_seed(0)
             for pool in ("sum", "max"):
                 name = f"EquivariantLayer(3, 4, pool={pool!r})"
-                layer = _construct(EquivariantLayer, 3, 4, pool=pool)
+                layer = construct(EquivariantLayer, 3, 4, pool=pool)
                 c.expect(isinstance(layer, nn.Module) and any(
                     p.requires_grad for p in layer.parameters()),
                     f"{name} should be an nn.Module with trainable parameters: create its "
@@ -140,14 +140,14 @@ def check_equivariant_layer(EquivariantLayer: type) -> None:
                                 "ValueError (only 'sum' and 'max' are poolings here); it "
                                 "built a layer.")
 
-    _run("EquivariantLayer", EquivariantLayer, body)
+    run_check("EquivariantLayer", EquivariantLayer, body)
 
 
 def check_make_odd_one_out(make_odd_one_out: Callable[..., object]) -> None:
     """Self-check for Lab 09's ``make_odd_one_out``: types, shapes, seeding, the distribution."""
     import torch
 
-    def draw(c: _Checker, n: int, seed: int, **kwargs: object
+    def draw(c: Checker, n: int, seed: int, **kwargs: object
              ) -> tuple[torch.Tensor, torch.Tensor]:
         """``make_odd_one_out(n, generator=seed, **kwargs)``, its types and shapes checked."""
         call = f"make_odd_one_out({n}, ...)"
@@ -178,7 +178,7 @@ def check_make_odd_one_out(make_odd_one_out: Callable[..., object]) -> None:
         picked[torch.arange(n), y] = True
         return X[picked], X[~picked].view(n, size - 1, 2)
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         draw(c, 8, 0)
         draw(c, 8, 0, set_size=5)
         a, b, other = draw(c, 50, 1), draw(c, 50, 1), draw(c, 50, 2)
@@ -244,7 +244,7 @@ def check_make_odd_one_out(make_odd_one_out: Callable[..., object]) -> None:
                      f"unit vector, plus N(0, I) noise): E|odd - mean of the others|^2 should "
                      f"be {expected:.1f}, got {far_odd:.1f}.")
 
-    _run("make_odd_one_out", make_odd_one_out, body)
+    run_check("make_odd_one_out", make_odd_one_out, body)
 
 
 #: The number of equivariant linear maps of tensors with ``order`` indices of size ``n``: the
@@ -272,15 +272,15 @@ def check_equivariant_basis(equivariant_basis: Callable[..., object]) -> None:
         size = n ** order
         out = equivariant_basis(n, order=order)
         if out is None:
-            raise _Fail(f"{call} returned None: did you forget the `return`?")
+            raise CheckFailed(f"{call} returned None: did you forget the `return`?")
         if isinstance(out, list | tuple) and out and all(
                 isinstance(t, torch.Tensor | np.ndarray) for t in out):
             out = torch.stack([torch.as_tensor(t) for t in out])
         if isinstance(out, np.ndarray):
             out = torch.from_numpy(out)
         if not isinstance(out, torch.Tensor):
-            raise _Fail(f"{call} should return a tensor of shape (k, {size}, {size}), the k "
-                        f"basis matrices; got a {type(out).__name__}.")
+            raise CheckFailed(f"{call} should return a tensor of shape (k, {size}, {size}), the k "
+                              f"basis matrices; got a {type(out).__name__}.")
         if out.dim() != 3 or tuple(out.shape[1:]) != (size, size):
             hint = (f"{call} should return a tensor of shape (k, {size}, {size}): k matrices "
                     f"that map R^{size} to itself; got {tuple(out.shape)}.")
@@ -289,12 +289,12 @@ def check_equivariant_basis(equivariant_basis: Callable[..., object]) -> None:
                          "and a permutation acts on it as torch.kron(P, P).")
             elif out.dim() == 2 and out.shape[1] == size * size:
                 hint += " Reshape the flattened solutions, .reshape(-1, size, size)."
-            raise _Fail(hint)
+            raise CheckFailed(hint)
         if not out.is_floating_point() or not torch.isfinite(out).all():
-            raise _Fail(f"{call} should hold finite real numbers (float64).")
+            raise CheckFailed(f"{call} should hold finite real numbers (float64).")
         return out.detach().double()
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         with torch.random.fork_rng():
             torch.manual_seed(0)
             randoms = {n: [tuple(torch.randperm(n).tolist()) for _ in range(8)]
@@ -359,4 +359,4 @@ def check_equivariant_basis(equivariant_basis: Callable[..., object]) -> None:
                      "equivariant_basis(3): some matrix does not commute with the permutation "
                      f"{perm}.")
 
-    _run("equivariant_basis", equivariant_basis, body)
+    run_check("equivariant_basis", equivariant_basis, body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from labcode.checks._common import _Checker, _construct, _run, _same_after_seed
+from labcode.checks.api import Checker, construct, run_check, same_after_seed
 
 
 def _angles(before: object, after: object) -> object:
@@ -49,7 +49,7 @@ def check_random_rotate_z(random_rotate_z: Callable[..., object]) -> None:
     and the input left unchanged."""
     import torch
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         with torch.random.fork_rng():
             torch.manual_seed(0)
             points = torch.randn(6, 20, 3)
@@ -123,7 +123,7 @@ def check_random_rotate_z(random_rotate_z: Callable[..., object]) -> None:
                                    (1, 1, 3))
             c.expect(problem is None, problem)
 
-    _run("random_rotate_z", random_rotate_z, body)
+    run_check("random_rotate_z", random_rotate_z, body)
 
 
 def check_delete_points(delete_points: Callable[..., object]) -> None:
@@ -133,7 +133,7 @@ def check_delete_points(delete_points: Callable[..., object]) -> None:
     torch.manual_seed or a generator, and the input left unchanged."""
     import torch
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         with torch.random.fork_rng():
             torch.manual_seed(0)
             points = torch.randn(5, 12, 3)
@@ -185,7 +185,7 @@ def check_delete_points(delete_points: Callable[..., object]) -> None:
                      "some points are kept much more often than others: every point should "
                      "have the same chance to stay (a uniformly random subset; counts over "
                      f"400 clouds: {times.tolist()}, about 200 each expected).")
-            c.expect(_same_after_seed(lambda: delete_points(points, 0.5)),
+            c.expect(same_after_seed(lambda: delete_points(points, 0.5)),
                      "after the same torch.manual_seed the result should be the same: draw "
                      "the random numbers with torch (torch.rand), not NumPy or Python.")
             with_gen = delete_points(points, 0.5, torch.Generator().manual_seed(3))
@@ -195,7 +195,7 @@ def check_delete_points(delete_points: Callable[..., object]) -> None:
                      "with two generators seeded alike the results differ: pass it on, "
                      "torch.rand(..., generator=generator).")
 
-    _run("delete_points", delete_points, body)
+    run_check("delete_points", delete_points, body)
 
 
 def _kept_index(out: object, cloud: object) -> object:
@@ -212,12 +212,12 @@ def check_critical_points(critical_points: Callable[..., object]) -> None:
     from labcode.pooling import pool
     from labcode.pooling_tasks import PooledSetModel
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         with torch.random.fork_rng():
             for seed, hidden, n in ((0, 16, 40), (1, 8, 5), (2, 16, 60)):
                 torch.manual_seed(seed)
-                model = _construct(PooledSetModel, "max", in_features=3, hidden_dim=hidden,
-                                   out_features=5)
+                model = construct(PooledSetModel, "max", in_features=3, hidden_dim=hidden,
+                                  out_features=5)
                 with torch.no_grad():  # feature 0 is 0 at every point: every point ties
                     model.phi[2].weight[0] = 0.0
                     model.phi[2].bias[0] = -1.0
@@ -269,7 +269,7 @@ def check_critical_points(critical_points: Callable[..., object]) -> None:
                          "that is 0 at every point (ReLU) is largest at all of them; mark "
                          "one point per feature (torch.argmax keeps one).")
 
-    _run("critical_points", critical_points, body)
+    run_check("critical_points", critical_points, body)
 
 
 def _features_hint(out: object, call: str, batch: int, n: int) -> str | None:
@@ -320,7 +320,7 @@ def check_invariant_features(invariant_features: Callable[..., object]) -> None:
     def close(a: object, b: object) -> bool:
         return torch.allclose(a, b, atol=1e-4 * (1 + float(a.abs().max())), rtol=1e-4)
 
-    def body(checker: _Checker) -> None:
+    def body(checker: Checker) -> None:
         nonlocal c
         c = checker
         with torch.random.fork_rng():
@@ -409,5 +409,5 @@ def check_invariant_features(invariant_features: Callable[..., object]) -> None:
                      "the features must keep the shape.")
             call(torch.tensor([[[0.3, -0.4, 2.0]]]), "one cloud of one point")
 
-    c: _Checker | None = None
-    _run("invariant_features", invariant_features, body)
+    c: Checker | None = None
+    run_check("invariant_features", invariant_features, body)

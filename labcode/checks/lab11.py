@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from labcode.checks._common import _Checker, _run, _tensor_output_hint
+from labcode.checks.api import Checker, run_check, tensor_output_hint
 
 
 def _power_sums(x: object, n: int) -> list[float]:
@@ -41,7 +41,7 @@ def check_power_sum_encoding(power_sum_encoding: Callable[..., object]) -> None:
                     "n_powers once.")
         return "column k - 1 should be p_k = sum_i x_i**k (k = 1, ..., n_powers)."
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         with torch.random.fork_rng():
             torch.manual_seed(0)
             X = torch.rand(5, 3, 1, dtype=torch.float64) * 2 - 1
@@ -51,9 +51,9 @@ def check_power_sum_encoding(power_sum_encoding: Callable[..., object]) -> None:
             call = f"power_sum_encoding(X, {n}) for X of shape (5, 3, 1)"
             out = power_sum_encoding(X, n)
             c.expect(torch.equal(X, before), "do not change X in place (no x.pow_ or x **= k).")
-            problem = _tensor_output_hint(out, call, (5, n), X.dtype,
-                                          "Sum x**k over the elements, dim=1, and keep the "
-                                          "other axes (no .squeeze()).")
+            problem = tensor_output_hint(out, call, (5, n), X.dtype,
+                                         "Sum x**k over the elements, dim=1, and keep the "
+                                         "other axes (no .squeeze()).")
             c.expect(problem is None, problem)
             expected = torch.tensor([_power_sums(x, n) for x in X[..., 0].tolist()],
                                     dtype=torch.float64)
@@ -70,15 +70,15 @@ def check_power_sum_encoding(power_sum_encoding: Callable[..., object]) -> None:
                     + ("one set" if shape[0] == 1 else f"{shape[0]} sets")
                     + f" of {shape[1]} number{'s' if shape[1] > 1 else ''})")
             out = power_sum_encoding(small, 3)
-            problem = _tensor_output_hint(out, call, (shape[0], 3), X.dtype, squeeze)
+            problem = tensor_output_hint(out, call, (shape[0], 3), X.dtype, squeeze)
             c.expect(problem is None, problem)
             expected = torch.tensor([_power_sums(x, 3) for x in small[..., 0].tolist()],
                                     dtype=torch.float64)
             c.expect(torch.allclose(out, expected, rtol=1e-9, atol=1e-12),
                      f"{call} gave wrong power sums: {value_hint(out, small, 3)}")
         out32 = power_sum_encoding(X.float(), 3)
-        problem = _tensor_output_hint(out32, "power_sum_encoding(X, 3) on float32 sets",
-                                      (5, 3), torch.float32, "Sum over dim=1.")
+        problem = tensor_output_hint(out32, "power_sum_encoding(X, 3) on float32 sets",
+                                     (5, 3), torch.float32, "Sum over dim=1.")
         c.expect(problem is None, problem)
         pair = torch.tensor([[[1.0], [4.0]], [[2.0], [3.0]]], dtype=torch.float64)
         codes = power_sum_encoding(pair, 2)
@@ -95,7 +95,7 @@ def check_power_sum_encoding(power_sum_encoding: Callable[..., object]) -> None:
                  f"{n_sets} distinct multisets of 3 integers got {n_codes} distinct codes with "
                  "n_powers=3: with the powers 1, 2, 3 they should all differ.")
 
-    _run("power_sum_encoding", power_sum_encoding, body)
+    run_check("power_sum_encoding", power_sum_encoding, body)
 
 
 def check_decode_power_sums(decode_power_sums: Callable[..., object]) -> None:
@@ -118,7 +118,7 @@ def check_decode_power_sums(decode_power_sums: Callable[..., object]) -> None:
              [0.0, 4.0, 7.0, 11.0], [-2.0, 0.5, 1.5], [2.0, 2.0, 5.0]]
     cases += [sorted(rng.uniform(-1, 1, n)) for n in (4, 5, 6)]
 
-    def body(c: _Checker) -> None:
+    def body(c: Checker) -> None:
         for x in cases:
             x = np.asarray(x)
             p = np.array(_power_sums(x, len(x)))
@@ -141,4 +141,4 @@ def check_decode_power_sums(decode_power_sums: Callable[..., object]) -> None:
                      f"the power sums {np.round(p, 4).tolist()} of {shown} decoded to "
                      f"{np.round(out, 4).tolist()}. {hint(out, x)}")
 
-    _run("decode_power_sums", decode_power_sums, body)
+    run_check("decode_power_sums", decode_power_sums, body)
