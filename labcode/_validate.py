@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -106,3 +107,68 @@ def call_model(model: Callable[[object], object], x: object, what: str) -> objec
         dtype = getattr(x, "dtype", type(x).__name__)
         raise ValueError(f"{type(model).__name__} could not be applied to {what} of shape "
                          f"{shape} and dtype {dtype}: {error}") from None
+
+
+# --- a batch of sets, a seed or a generator: each checked here and nowhere else ---
+
+_SHAPES = {2: "(batch, set size)", 3: "(batch, set size, features)"}
+
+
+def check_sets(x: object, name: str = "x", *, dtype: str | None = "float",
+               ranks: tuple[int, ...] = (3,), features: int | None = None,
+               min_size: int = 1, empty_batch: bool = False) -> Any:
+    """Return ``x`` if it is a batch of sets: a tensor ``(batch, set size[, features])``.
+
+    ``dtype`` is ``"float"`` (any floating point), ``"long"`` (int64 tokens) or None (any);
+    ``ranks`` the allowed numbers of dimensions; ``features`` the required last dimension;
+    ``min_size`` the fewest elements a set may have; ``empty_batch`` allows a batch of no
+    sets. Raises a ``TypeError`` or ``ValueError``
+    that says what was expected.
+    """
+    import torch
+
+    shape = " or ".join(_SHAPES[r] if features is None or r == 2 else
+                        f"(batch, set size, {features})" for r in ranks)
+    kind = {"float": "a float tensor", "long": "a LongTensor (torch.int64)",
+            None: "a tensor"}[dtype]
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be {kind} of shape {shape}, got {type(x).__name__}")
+    if (dtype == "float" and not torch.is_floating_point(x)) or \
+            (dtype == "long" and x.dtype != torch.long):
+        hint = "; use torch.as_tensor(X, dtype=torch.long)" if dtype == "long" else ""
+        raise TypeError(f"{name} must be {kind} of shape {shape}, got a {x.dtype} tensor{hint}")
+    if x.ndim not in ranks:
+        hint = "; for one set use x.unsqueeze(0)" if x.ndim == min(ranks) - 1 else ""
+        if features == 1 and x.ndim == 2:
+            hint = "; for one feature per element use x.unsqueeze(-1)"
+        raise ValueError(f"{name} must have shape {shape}, got shape {tuple(x.shape)}{hint}")
+    if x.ndim == 3 and features is not None and x.shape[2] != features:
+        raise ValueError(f"{name} must have {features} feature(s) per element, shape {shape}; "
+                         f"got shape {tuple(x.shape)}")
+    if (x.shape[0] == 0 and not empty_batch) or x.shape[1] < min_size:
+        what = "at least 2 elements to be reordered" if min_size > 1 else "at least one element"
+        raise ValueError(f"{name} must hold at least one set of {what}, got shape "
+                         f"{tuple(x.shape)}")
+    return x
+
+
+def check_set_array(X: object, name: str = "X") -> np.ndarray:
+    """Return ``X`` (a NumPy array or a tensor) as a 2-D integer array ``(n_sets, set size)``."""
+    X = as_array(name, X)
+    if X.ndim != 2 or not np.issubdtype(X.dtype, np.integer):
+        raise ValueError(f"{name} must be a 2-D integer array (n_sets, set size), got shape "
+                         f"{X.shape} and dtype {X.dtype}")
+    return X
+
+
+def as_generator(seed: object, name: str = "seed") -> Any:
+    """A ``torch.Generator`` for ``seed``: None (torch's global generator), an int seed (a new
+    generator) or a ``torch.Generator`` (used as is)."""
+    import torch
+
+    if seed is None or isinstance(seed, torch.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be an int, a torch.Generator or None, "
+                        f"got {type(seed).__name__}")
+    return torch.Generator().manual_seed(check_torch_seed(int(seed)))

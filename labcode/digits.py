@@ -26,6 +26,8 @@ from labcode._validate import (
     check_int,
     check_int_list,
     check_seed,
+    check_set_array,
+    check_sets,
 )
 from labcode.plots import COLUMN_WIDTH, running_mean, stacked, styled
 from labcode.widgets import link, text_stack
@@ -95,20 +97,9 @@ def check_digit_batch(x: object, input_dim: int | None = None) -> torch.Tensor:
     """Return ``x`` if it is a LongTensor ``(batch, set size)`` of tokens in ``0..input_dim-1``.
 
     Raises a ``TypeError`` (not a tensor, not int64) or a ``ValueError`` (wrong rank, an empty
-    batch or set, a token out of range) that says what was expected.
+    batch or set, a token out of range) that says what was expected. Defined in Lab 02.
     """
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"expected a torch.LongTensor of shape (batch, set size), "
-                        f"got {type(x).__name__}")
-    if x.dtype != torch.long:
-        raise TypeError(f"expected a LongTensor (torch.int64) of digits, got dtype {x.dtype}; "
-                        "use torch.as_tensor(X, dtype=torch.long)")
-    if x.ndim != 2:
-        raise ValueError(f"expected a 2-D tensor of shape (batch, set size), got {x.ndim}-D "
-                         f"shape {tuple(x.shape)}; for one set use x.unsqueeze(0)")
-    if x.shape[0] == 0 or x.shape[1] == 0:
-        raise ValueError(f"expected at least one set of at least one element, got shape "
-                         f"{tuple(x.shape)} (pad a short set with 0 instead of leaving it empty)")
+    check_sets(x, dtype="long", ranks=(2,))
     if input_dim is not None:
         input_dim = check_int("input_dim", input_dim, 1)
         low, high = int(x.min()), int(x.max())
@@ -200,20 +191,9 @@ def lstm_param_count(input_dim: int = 11, embedding_dim: int = 128, hidden_dim: 
     return n * h1 + 4 * (h1 * h2 + h2 * h2 + 2 * h2) + (h2 + 1)
 
 
-def _as_digit_array(X: object, name: str = "X") -> np.ndarray:
-    if isinstance(X, torch.Tensor):
-        X = X.detach().cpu().numpy()
-    if not isinstance(X, np.ndarray):
-        raise TypeError(f"{name} must be a NumPy array or a tensor, got {type(X).__name__}")
-    if X.ndim != 2 or not np.issubdtype(X.dtype, np.integer):
-        raise ValueError(f"{name} must be a 2-D integer array (n_sets, set size), got shape "
-                         f"{X.shape} and dtype {X.dtype}")
-    return X
-
-
 def left_pad(X: np.ndarray, length: int) -> np.ndarray:
     """Left-pad every row of ``X`` with zeros to ``length`` positions, like the training sets."""
-    X = _as_digit_array(X)
+    X = check_set_array(X)
     length = check_int("length", length, 1)
     if X.shape[1] > length:
         raise ValueError(f"cannot pad sets of {X.shape[1]} elements to a shorter length {length}")
@@ -228,7 +208,7 @@ def predict(model: nn.Module, X: np.ndarray, batch_size: int = 1000) -> np.ndarr
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    X = _as_digit_array(X)
+    X = check_set_array(X)
     batch_size = check_int("batch_size", batch_size, 1)
     params = list(model.parameters())
     device = params[0].device if params else torch.device("cpu")
@@ -285,7 +265,7 @@ def evaluate_by_cardinality(
     results: Results = {"cardinality": [], "accuracy": [], "mae": [], "mean_error": [],
                         "max_prediction": [], "n_sets": []}
     for i, (X, y) in enumerate(zip(X_test, y_test, strict=True)):
-        X = _as_digit_array(X, f"X_test[{i}]")[:max_sets]
+        X = check_set_array(X, f"X_test[{i}]")[:max_sets]
         y = as_array(f"y_test[{i}]", y)
         y = y[:max_sets] if y.ndim == 1 else y
         if y.shape != (len(X),):
@@ -440,17 +420,10 @@ def seed_table(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
-def _as_2d_int(X: np.ndarray, name: str = "X") -> np.ndarray:
-    X = np.asarray(X)
-    if X.ndim != 2 or not np.issubdtype(X.dtype, np.integer):
-        raise ValueError(f"{name} must be a 2-D integer array, got shape {X.shape}, {X.dtype}")
-    return X
-
-
 @styled
 def plot_cardinality_histogram(X: np.ndarray, ax: Axes | None = None) -> Axes:
     """Bar chart of how many padded sets have each cardinality, with the uniform expectation."""
-    X = _as_2d_int(X)
+    X = check_set_array(X)
     ax = ax or plt.figure(figsize=(6, 3.5)).gca()
     cards = cardinalities_of(X)
     values, counts = np.unique(cards, return_counts=True)
@@ -465,7 +438,7 @@ def plot_cardinality_histogram(X: np.ndarray, ax: Axes | None = None) -> Axes:
 @styled
 def show_padded_rows(X: np.ndarray, n_rows: int = 8, ax: Axes | None = None) -> Axes:
     """Show the first ``n_rows`` padded sets as an image, with each digit written in its cell."""
-    X = _as_2d_int(X)[:n_rows]
+    X = check_set_array(X)[:n_rows]
     ax = ax or plt.figure(figsize=(6, 0.45 * len(X) + 1.2)).gca()
     cmap = plt.get_cmap("Blues").copy()
     ax.imshow(np.ma.masked_equal(X, 0), cmap=cmap, vmin=0, vmax=X.max() + 2, aspect="auto")
@@ -484,7 +457,7 @@ def show_padded_rows(X: np.ndarray, n_rows: int = 8, ax: Axes | None = None) -> 
 def plot_sums_by_cardinality(X: np.ndarray, y: np.ndarray, mean_digit: float | None = None,
                              ax: Axes | None = None) -> Axes:
     """Box plot of the target sums for each cardinality, with the expected mean ``M * E[digit]``."""
-    X = _as_2d_int(X)
+    X = check_set_array(X)
     y = np.asarray(y)
     if y.shape != (len(X),):
         raise ValueError(f"y must have shape ({len(X)},), got {y.shape}")

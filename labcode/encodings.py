@@ -26,7 +26,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from labcode._validate import as_array, check_choice, check_int, check_int_list
+from labcode._validate import (
+    as_array,
+    as_generator,
+    check_choice,
+    check_int,
+    check_int_list,
+    check_sets,
+)
 from labcode.training import train_steps
 
 #: The set functions :func:`set_function` knows; ``"sorted"`` returns the whole set, in order.
@@ -97,14 +104,7 @@ def decode_digit_code(code: object, base: int, n_symbols: int) -> np.ndarray:
 
 
 def _real_sets(X: object) -> torch.Tensor:
-    if not isinstance(X, torch.Tensor) or not torch.is_floating_point(X):
-        got = f"a {X.dtype} tensor" if isinstance(X, torch.Tensor) else type(X).__name__
-        raise TypeError(f"X must be a float tensor (batch, set_size, 1), got {got}")
-    if X.ndim != 3 or X.shape[2] != 1:
-        raise ValueError(f"X must have shape (batch, set_size, 1), got {tuple(X.shape)}")
-    if X.shape[1] == 0:
-        raise ValueError("every set needs at least one element: set_size is 0")
-    return X
+    return check_sets(X, "X", features=1)
 
 
 def set_function(X: torch.Tensor, name: str) -> torch.Tensor:
@@ -257,7 +257,7 @@ def latent_sweep(task: str, set_sizes: Sequence[int], *, max_latent: int | None 
     start = time.perf_counter()
     model, history = train_steps(model, draw, steps=steps, batch_size=batch_size, lr=lr,
                                  loss_fn=model.loss, progress=False)
-    X_test = torch.rand(n_test, width, 1, generator=torch.Generator().manual_seed(test_seed))
+    X_test = torch.rand(n_test, width, 1, generator=as_generator(test_seed, "test_seed"))
     with torch.no_grad():
         y = model.targets(X_test)
         mask = model.output_mask

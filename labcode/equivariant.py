@@ -23,9 +23,14 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from labcode._validate import check_choice, check_int, check_real, check_torch_seed
+from labcode._validate import (
+    as_generator,
+    check_choice,
+    check_int,
+    check_real,
+)
 from labcode.pooling import check_dtype
-from labcode.thirds import _torch_generator, check_feature_batch
+from labcode.thirds import check_feature_batch
 
 #: The poolings of an :class:`EquivariantLayer`.
 EQUIVARIANT_POOLINGS: tuple[str, ...] = ("sum", "max")
@@ -53,7 +58,7 @@ def make_odd_one_out(
     distance = check_real("distance", distance)
     if distance < 0:
         raise ValueError(f"distance must be >= 0, got {distance}")
-    g = _torch_generator(generator)
+    g = as_generator(generator, "generator")
     centre = 3.0 * torch.randn(n_sets, 1, 2, generator=g)
     X = centre + torch.randn(n_sets, set_size, 2, generator=g)
     angle = 2 * math.pi * torch.rand(n_sets, generator=g)
@@ -268,8 +273,7 @@ def index_equivariance(model: nn.Module, X: torch.Tensor, n_perms: int = 5,
     if X.shape[1] < 2:
         raise ValueError("a set needs at least 2 elements to be reordered")
     n_perms = check_int("n_perms", n_perms, 1)
-    seed = check_torch_seed(seed)
-    g = torch.Generator().manual_seed(seed) if seed is not None else None
+    g = as_generator(seed)
     before = predict_index(model, X)
     agree = 0.0
     for _ in range(n_perms):

@@ -27,8 +27,13 @@ import math
 import torch
 from torch import nn
 
-from labcode._validate import check_choice, check_int, check_real
-from labcode.thirds import _torch_generator
+from labcode._validate import (
+    as_generator,
+    check_choice,
+    check_int,
+    check_real,
+    check_sets,
+)
 
 #: The shape classes, in label order: label ``k`` is ``SHAPES[k]``.
 SHAPES: tuple[str, ...] = ("sphere", "cube", "cylinder", "torus", "cone")
@@ -43,25 +48,9 @@ CONE_RADIUS, CONE_BASE_Z, CONE_APEX_Z = 0.8, -0.6, 1.0
 SORT_KEYS: tuple[str, ...] = ("x", "y", "z", "xyz")
 
 
-def _check_generator(generator: object) -> torch.Generator | None:
-    """A ``torch.Generator`` (used as is), an int seed (a new generator) or None (global)."""
-    return _torch_generator(generator)
-
-
 def check_clouds(points: object, name: str = "points") -> torch.Tensor:
     """Return ``points`` if it is a float tensor ``(batch, n_points, 3)`` with points in it."""
-    if not isinstance(points, torch.Tensor) or not torch.is_floating_point(points):
-        got = f"a {points.dtype} tensor" if isinstance(points, torch.Tensor) else \
-            type(points).__name__
-        raise TypeError(f"{name} must be a float tensor of shape (batch, n_points, 3), got {got}")
-    if points.ndim != 3 or points.shape[-1] != 3:
-        hint = "; for one cloud use points.unsqueeze(0)" if points.ndim == 2 else ""
-        raise ValueError(f"{name} must have shape (batch, n_points, 3), got "
-                         f"{tuple(points.shape)}{hint}")
-    if points.shape[0] == 0 or points.shape[1] == 0:
-        raise ValueError(f"{name} must hold at least one cloud of at least one point, got "
-                         f"shape {tuple(points.shape)}")
-    return points
+    return check_sets(points, name, features=3)
 
 
 def _uniform(shape: tuple[int, ...], g: torch.Generator | None) -> torch.Tensor:
@@ -89,7 +78,7 @@ def sample_surface(shape: str, n_clouds: int, n_points: int,
     """
     check_choice("shape", shape, SHAPES)
     n_clouds, n_points = check_int("n_clouds", n_clouds, 1), check_int("n_points", n_points, 1)
-    return _sample(shape, n_clouds, n_points, _check_generator(generator))
+    return _sample(shape, n_clouds, n_points, as_generator(generator, "generator"))
 
 
 def _sample(shape: str, b: int, n: int, g: torch.Generator | None) -> torch.Tensor:
@@ -139,7 +128,7 @@ def random_rotate_z(points: torch.Tensor,
     """Turn each cloud of ``points`` ``(batch, n, 3)`` about the z axis by its own angle, uniform
     in ``[0, 2 pi)``. Returns a new tensor; ``points`` is unchanged."""
     points = check_clouds(points)
-    g = _check_generator(generator)
+    g = as_generator(generator, "generator")
     angle = 2 * math.pi * torch.rand(points.shape[0], generator=g)
     return rotate_z(points, angle.to(points.device, points.dtype))
 
@@ -167,7 +156,7 @@ def make_point_clouds(
     noise = check_real("noise", noise)
     if noise < 0:
         raise ValueError(f"noise must be >= 0, got {noise}")
-    g = _check_generator(generator)
+    g = as_generator(generator, "generator")
     y = (torch.arange(n_clouds) % len(SHAPES))[torch.randperm(n_clouds, generator=g)]
     X = torch.empty(n_clouds, n_points, 3)
     for label, shape in enumerate(SHAPES):
@@ -193,7 +182,7 @@ def delete_points(points: torch.Tensor, fraction: float,
         raise ValueError(f"fraction must be in [0, 1), got {fraction}")
     batch, n, _ = points.shape
     keep = max(1, n - round(fraction * n))
-    g = _check_generator(generator)
+    g = as_generator(generator, "generator")
     order = torch.rand(batch, n, generator=g).argsort(dim=1)[:, :keep]
     return points.gather(1, order.to(points.device)[..., None].expand(-1, -1, 3))
 

@@ -19,19 +19,18 @@ import torch
 from torch import nn
 
 from labcode._moved import aliases
-from labcode._validate import check_bool, check_choice, check_int
+from labcode._validate import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_sets,
+)
 
 POOLINGS: tuple[str, ...] = ("sum", "mean", "max")
 
 
 def _check_features(h: object, mask: object | None) -> tuple[torch.Tensor, torch.Tensor | None]:
-    if not isinstance(h, torch.Tensor) or not torch.is_floating_point(h):
-        got = f"{h.dtype} tensor" if isinstance(h, torch.Tensor) else type(h).__name__
-        raise TypeError(f"expected a float tensor (batch, n_elements, features), got {got}")
-    if h.ndim != 3:
-        raise ValueError(f"expected h of shape (batch, n_elements, features), got {tuple(h.shape)}")
-    if h.shape[1] == 0:
-        raise ValueError("cannot pool an empty set: h has 0 elements")
+    h = check_sets(h, "h", empty_batch=True)
     if mask is None:
         return h, None
     if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:

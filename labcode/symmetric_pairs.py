@@ -13,10 +13,10 @@ import torch
 from matplotlib.figure import Figure
 
 from labcode._validate import (
+    as_generator,
     check_int,
 )
 from labcode.plots import COLUMN_WIDTH, MIN_FONT_PT, as_numpy, stacked, styled
-from labcode.thirds import _torch_generator
 from labcode.widgets import link, stack, text_stack
 
 #: The norm ranges of x in the symmetric-pairs task: class 0 (short x) and class 1 (long x).
@@ -35,7 +35,7 @@ def make_symmetric_pairs(
     N = check_int("N", N)
     if N < 2 or N % 2:
         raise ValueError(f"N must be even and >= 2 so that the classes balance, got N={N}")
-    g = _torch_generator(generator)
+    g = as_generator(generator, "generator")
     y = torch.zeros(N)
     y[N // 2:] = 1.0
     y = y[torch.randperm(N, generator=g)]

@@ -15,22 +15,17 @@ from collections.abc import Callable
 
 import torch
 
-from labcode._validate import check_int, check_int_list, check_real, check_torch_seed
+from labcode._validate import (
+    as_generator,
+    check_int,
+    check_int_list,
+    check_real,
+    check_sets,
+)
 
 
 def _check_batch(x: object) -> torch.Tensor:
-    if not isinstance(x, torch.Tensor):
-        raise TypeError("expected a torch.Tensor batch of shape (batch, set size) or "
-                        f"(batch, set size, features), got {type(x).__name__}")
-    if x.ndim not in (2, 3):
-        raise ValueError("expected a batch of shape (batch, set size) or (batch, set size, "
-                         f"features), got shape {tuple(x.shape)}; for one set use x.unsqueeze(0)")
-    if x.shape[0] == 0:
-        raise ValueError("expected at least one set, got an empty batch")
-    if x.shape[1] < 2:
-        raise ValueError(f"a set needs at least 2 elements to be reordered, got shape "
-                         f"{tuple(x.shape)}")
-    return x
+    return check_sets(x, dtype=None, ranks=(2, 3), min_size=2)
 
 
 def _padding_mask(x: torch.Tensor, pad_value: float | None) -> torch.Tensor:
@@ -81,8 +76,7 @@ def _deviation(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, n_pe
         raise TypeError(f"fn must be a callable (e.g. an nn.Module), got {type(fn).__name__}")
     x = _check_batch(x)
     n_perms = check_int("n_perms", n_perms, 1)
-    seed = check_torch_seed(seed)
-    generator = torch.Generator().manual_seed(seed) if seed is not None else None
+    generator = as_generator(seed)
     with torch.no_grad():
         reference = fn(x)
         if not isinstance(reference, torch.Tensor):

@@ -15,10 +15,11 @@ from matplotlib.patches import Patch
 from torch import nn
 
 from labcode._validate import (
+    as_generator,
     check_bool,
     check_choice,
     check_int,
-    check_torch_seed,
+    check_sets,
 )
 from labcode.plots import styled
 from labcode.pooling import check_dtype, pool
@@ -28,16 +29,6 @@ N_OBJECTS: int = 10
 
 
 CLASS_PATTERNS: dict[int, tuple[int, float]] = {0: (3, 1 / 3), 1: (5, 1 / 5)}
-
-
-def _torch_generator(generator: torch.Generator | int | None) -> torch.Generator | None:
-    """``None`` (use torch's global generator), a seed, or a ``torch.Generator``."""
-    if generator is None or isinstance(generator, torch.Generator):
-        return generator
-    if isinstance(generator, bool) or not isinstance(generator, int):
-        raise TypeError("generator must be a torch.Generator, an int seed or None, "
-                        f"got {type(generator).__name__}")
-    return torch.Generator().manual_seed(check_torch_seed(generator))
 
 
 def make_data(
@@ -58,7 +49,7 @@ def make_data(
         raise ValueError(f"N must be >= 2 (one instance of each class at least), got N={N}")
     if N % 2:
         raise ValueError(f"N must be even so that the classes are exactly balanced, got N={N}")
-    g = _torch_generator(generator)
+    g = as_generator(generator, "generator")
     y = torch.zeros(N)
     y[N // 2:] = 1.0
     y = y[torch.randperm(N, generator=g)]
@@ -79,25 +70,9 @@ SET_POOLINGS: tuple[str, ...] = ("sum", "mean", "max")
 
 
 def check_feature_batch(x: object, in_features: int | None = None) -> torch.Tensor:
-    """Return ``x`` if it is a float tensor ``(batch, set size, in_features)`` with elements.
-
-    Raises a ``TypeError`` (not a float tensor) or a ``ValueError`` (wrong rank, an empty batch or
-    set, the wrong number of features) that says what was expected.
-    """
-    if not isinstance(x, torch.Tensor) or not torch.is_floating_point(x):
-        got = f"a {x.dtype} tensor" if isinstance(x, torch.Tensor) else type(x).__name__
-        raise TypeError(f"expected a float tensor of shape (batch, set size, features), got {got}")
-    if x.ndim != 3:
-        raise ValueError(f"expected a 3-D tensor (batch, set size, features), got shape "
-                         f"{tuple(x.shape)}; for one feature per element use x.unsqueeze(-1), "
-                         "for one set x.unsqueeze(0)")
-    if x.shape[0] == 0 or x.shape[1] == 0:
-        raise ValueError(f"expected at least one set of at least one element, got shape "
-                         f"{tuple(x.shape)}")
-    if in_features is not None and x.shape[2] != check_int("in_features", in_features, 1):
-        raise ValueError(f"expected {in_features} feature(s) per element, got shape "
-                         f"{tuple(x.shape)}")
-    return x
+    """Return ``x`` if it is a float tensor ``(batch, set size, in_features)`` with elements,
+    else raise an error that says what was expected. Defined in Lab 03."""
+    return check_sets(x, features=in_features)
 
 
 class DeepSet(nn.Module):

@@ -88,7 +88,7 @@ def test_set_functions():
 
 
 @pytest.mark.parametrize("bad, error, match", [
-    (lambda: set_function(torch.ones(2, 3), "max"), ValueError, "batch, set_size, 1"),
+    (lambda: set_function(torch.ones(2, 3), "max"), ValueError, r"\(batch, set size, 1\)"),
     (lambda: set_function(torch.ones(2, 3, 1, dtype=torch.long), "max"), TypeError, "float"),
     (lambda: set_function(np.ones((2, 3, 1)), "max"), TypeError, "float tensor"),
     (lambda: set_function(torch.ones(2, 0, 1), "max"), ValueError, "at least one"),
@@ -160,7 +160,7 @@ def test_latent_sweep_learns_the_max_of_two_numbers():
     (lambda: LatentSweep("second_largest", [(1, 1)]), ValueError, "set size must be >= 2"),
     (lambda: LatentSweep("max", [(2, 0)]), ValueError, "latent size must be >= 1"),
     (lambda: LatentSweep("max", [(2, 1)])(torch.ones(4, 3, 1)), ValueError, "sets of 2"),
-    (lambda: LatentSweep("max", [(2, 1)])(torch.ones(4, 2)), ValueError, "batch, set_size"),
+    (lambda: LatentSweep("max", [(2, 1)])(torch.ones(4, 2)), ValueError, "batch, set size"),
     (lambda: latent_sweep("max", [2], max_latent=0), ValueError, "max_latent must be >= 1"),
     (lambda: latent_sweep("max", []), ValueError, "must not be empty"),
 ])

@@ -101,11 +101,11 @@ def test_the_handout_sizes():
 @pytest.mark.parametrize(
     "x, error, match",
     [
-        (torch.tensor([1, 2, 3]), ValueError, r"2-D tensor of shape \(batch, set size\)"),
+        (torch.tensor([1, 2, 3]), ValueError, r"shape \(batch, set size\)"),
         (torch.ones(2, 3, 1, dtype=torch.long), ValueError, r"\(batch, set size\)"),
         (torch.ones(2, 3), TypeError, "LongTensor"),
         (torch.ones(2, 3, dtype=torch.int32), TypeError, "LongTensor"),
-        ([[1, 2, 3]], TypeError, "torch.LongTensor"),
+        ([[1, 2, 3]], TypeError, r"LongTensor \(torch.int64\)"),
         (torch.tensor([[1, 11]]), ValueError, r"tokens in 0\.\.10"),
         (torch.tensor([[-1, 2]]), ValueError, r"tokens in 0\.\.10"),
         (torch.zeros(3, 0, dtype=torch.long), ValueError, "at least one"),

@@ -30,7 +30,7 @@ def test_pool_ignores_padding(h):
 @pytest.mark.parametrize("bad, error, match", [
     (lambda h: pool(h, "median"), ValueError, "how must be one of"),
     (lambda h: pool(h.long(), "sum"), TypeError, "float tensor"),
-    (lambda h: pool(h[0], "sum"), ValueError, "batch, n_elements, features"),
+    (lambda h: pool(h[0], "sum"), ValueError, r"\(batch, set size, features\)"),
     (lambda h: pool(h, "sum", torch.zeros(3, 7, dtype=torch.bool)), ValueError, "all False"),
     (lambda h: pool(h, "sum", torch.ones(3, 7)), TypeError, "bool tensor"),
 ])
