@@ -49,6 +49,8 @@ def create_train_dataset(
 
     Returns ``(X, y)``: ``X`` is an int64 array of shape ``(n_train, max_train_card)``,
     ``y`` the int64 array of the ``n_train`` sums.
+
+    Defined in Lab 01.
     """
     n_train = check_int("n_train", n_train, 1)
     max_train_card = check_int("max_train_card", max_train_card, 1)
@@ -74,6 +76,8 @@ def create_test_dataset(
     Returns ``(X_test, y_test)``, two lists with one entry per cardinality: ``X_test[i]`` is an
     int64 array of shape ``(n_per_card, cardinalities[i])`` (no padding, digits in
     ``1..max_digit``) and ``y_test[i]`` the int64 array of its sums.
+
+    Defined in Lab 01.
     """
     n_per_card = check_int("n_per_card", n_per_card, 1)
     cards = check_int_list("cardinalities", cardinalities, 1)
@@ -86,7 +90,10 @@ def create_test_dataset(
 
 
 def cardinalities_of(X: np.ndarray) -> np.ndarray:
-    """Number of non-padding (non-zero) entries in each row of a padded digit array."""
+    """Number of non-padding (non-zero) entries in each row of a padded digit array.
+
+    Defined in Lab 01.
+    """
     X = as_array("X", X)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (n_sets, max_card), got shape {X.shape}")
@@ -102,7 +109,10 @@ def check_digit_batch(x: object, input_dim: int | None = None) -> torch.Tensor:
     check_sets(x, dtype="long", ranks=(2,))
     if input_dim is not None:
         input_dim = check_int("input_dim", input_dim, 1)
-        low, high = int(x.min()), int(x.max())
+        try:
+            low, high = int(x.min()), int(x.max())
+        except RuntimeError:  # inside torch.func.vmap, which cannot read values; its caller
+            return x  # (batched.train_batched) checked each model's first batch outside it
         if low < 0 or high >= input_dim:
             raise ValueError(f"expected tokens in 0..{input_dim - 1} (0 = padding), "
                              f"found values from {low} to {high}")
@@ -125,6 +135,8 @@ class DeepSets(nn.Module):
     (h2) and tanh; the sum runs over the set; ``rho`` = Linear to one output.
     ``mask_padding=True`` multiplies ``phi(x_i)`` by ``[x_i != 0]`` before the sum, so that a
     padding position contributes exactly zero whatever the weights (Lab 02).
+
+    Defined in Lab 02.
     """
 
     def __init__(self, input_dim: int = 11, embedding_dim: int = 128, hidden_dim: int = 64,
@@ -150,6 +162,8 @@ class LSTMBaseline(nn.Module):
 
     Embedding of each digit to ``embedding_dim`` (h1), an LSTM with ``hidden_dim`` (h2) units,
     and a Linear layer on the hidden state after the last time step.
+
+    Defined in Lab 02.
     """
 
     def __init__(self, input_dim: int = 11, embedding_dim: int = 128, hidden_dim: int = 64):
@@ -166,7 +180,10 @@ class LSTMBaseline(nn.Module):
 
 
 def count_params(model: nn.Module) -> int:
-    """Number of parameters (scalars) of ``model``; a parameter shared by two layers counts once."""
+    """Number of parameters (scalars) of ``model``; a parameter shared by two layers counts once.
+
+    Defined in Lab 02.
+    """
     if not isinstance(model, nn.Module):
         raise TypeError(f"expected an nn.Module, got {type(model).__name__}")
     return sum(p.numel() for p in model.parameters())
@@ -179,20 +196,29 @@ Results = dict[str, list[float]]
 def deepsets_param_count(input_dim: int = 11, embedding_dim: int = 128,
                          hidden_dim: int = 64) -> int:
     """Parameters of ``DeepSets``: embedding ``input_dim*h1``, Linear ``h1*h2+h2``, Linear
-    ``h2+1``."""
+    ``h2+1``.
+
+    Defined in Lab 02.
+    """
     n, h1, h2 = input_dim, embedding_dim, hidden_dim
     return n * h1 + (h1 * h2 + h2) + (h2 + 1)
 
 
 def lstm_param_count(input_dim: int = 11, embedding_dim: int = 128, hidden_dim: int = 64) -> int:
     """Parameters of ``LSTMBaseline``: embedding ``input_dim*h1``; LSTM: 4 gates, each with
-    ``h1*h2 + h2*h2`` weights and two biases of ``h2``; Linear ``h2+1``."""
+    ``h1*h2 + h2*h2`` weights and two biases of ``h2``; Linear ``h2+1``.
+
+    Defined in Lab 02.
+    """
     n, h1, h2 = input_dim, embedding_dim, hidden_dim
     return n * h1 + 4 * (h1 * h2 + h2 * h2 + 2 * h2) + (h2 + 1)
 
 
 def left_pad(X: np.ndarray, length: int) -> np.ndarray:
-    """Left-pad every row of ``X`` with zeros to ``length`` positions, like the training sets."""
+    """Left-pad every row of ``X`` with zeros to ``length`` positions, like the training sets.
+
+    Defined in Lab 02.
+    """
     X = check_set_array(X)
     length = check_int("length", length, 1)
     if X.shape[1] > length:
@@ -205,6 +231,8 @@ def predict(model: nn.Module, X: np.ndarray, batch_size: int = 1000) -> np.ndarr
 
     Runs in evaluation mode without gradients, ``batch_size`` sets at a time, on the device of
     the model's parameters. Works for any set size (the models are not tied to one).
+
+    Defined in Lab 02.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -231,7 +259,10 @@ def predict(model: nn.Module, X: np.ndarray, batch_size: int = 1000) -> np.ndarr
 
 
 def accuracy_and_mae(pred: np.ndarray, target: np.ndarray) -> tuple[float, float]:
-    """Accuracy of the rounded predictions and mean absolute error of the raw ones."""
+    """Accuracy of the rounded predictions and mean absolute error of the raw ones.
+
+    Defined in Lab 02.
+    """
     pred, target = as_array("pred", pred, dtype=float), as_array("target", target, dtype=float)
     if pred.ndim != 1 or pred.shape != target.shape or len(pred) == 0:
         raise ValueError(f"pred and target must be 1-D arrays of the same non-zero length, got "
@@ -253,6 +284,8 @@ def evaluate_by_cardinality(
     one entry per group: ``cardinality``, ``accuracy``, ``mae``, ``mean_error`` (the mean of
     prediction - target, whose sign says whether the model over- or under-estimates) and
     ``n_sets``.
+
+    Defined in Lab 02.
     """
     if isinstance(X_test, np.ndarray) or isinstance(y_test, np.ndarray):
         raise TypeError("X_test and y_test must be lists with one array per cardinality "
@@ -296,6 +329,8 @@ def results_table(results: dict[str, Results], every: int = 1) -> str:
     ``results`` maps a model's name to what ``evaluate_by_cardinality`` returned for it; all
     must share the cardinalities. ``every=k`` keeps every k-th row. Course code calls it with
     those results only, so it checks nothing else.
+
+    Defined in Lab 02.
     """
     names = list(results)
     cards = results[names[0]]["cardinality"]
@@ -319,6 +354,8 @@ def element_contributions(model: nn.Module, input_dim: int = 11) -> tuple[np.nda
     ``b = 2 f([t]) - f([t, t])``. Returns ``(c, b)`` with ``c`` of shape ``(input_dim,)``; ``c[0]``
     is what one padding position adds. Raises ``ValueError`` if the model does not decompose so
     (an LSTM, say).
+
+    Defined in Lab 02.
     """
     input_dim = check_int("input_dim", input_dim, 1)
     tokens = np.arange(input_dim)[:, None]
@@ -342,6 +379,8 @@ def output_bound(model: nn.Module) -> float:
 
     An LSTM's hidden state ``h = o * tanh(c)`` lies in ``(-1, 1)``, so ``LSTMBaseline`` can
     never predict more than this, however long the sequence.
+
+    Defined in Lab 02.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -370,6 +409,8 @@ def seed_study(
     ``seed``, ``accuracy`` and ``mae`` ({M: value}), ``p`` (what one padding position adds,
     ``c(0)``), ``ebar`` (the mean digit error ``c(t) - t`` over the digits 1 to 10), ``b`` (the
     bias), ``corrected`` ({M: accuracy after subtracting ``(M - 10) p``}) and ``seconds``.
+
+    Defined in Lab 02.
     """
     from labcode.training import train
 
@@ -403,7 +444,10 @@ def seed_table(rows: list[dict[str, object]]) -> str:
     """``seed_study``'s rows as a text table: accuracy per cardinality; at the largest one, M,
     the two terms of the mean error ``M (ebar - p)`` and ``(M - 10) p`` (``p`` the padding
     contribution ``c(0)``, ``ebar`` the mean digit error); and the accuracy at M once the
-    padding term ``(M - 10) p`` is subtracted."""
+    padding term ``(M - 10) p`` is subtracted.
+
+    Defined in Lab 02.
+    """
     cards = list(rows[0]["accuracy"])  # type: ignore[call-overload]
     width = max(len(str(r["model"])) for r in rows) + 2
     head = f"{'model':<{width}}{'seed':>4}" + "".join(f"{'M = ' + str(m):>9}" for m in cards)
@@ -422,7 +466,10 @@ def seed_table(rows: list[dict[str, object]]) -> str:
 
 @styled
 def plot_cardinality_histogram(X: np.ndarray, ax: Axes | None = None) -> Axes:
-    """Bar chart of how many padded sets have each cardinality, with the uniform expectation."""
+    """Bar chart of how many padded sets have each cardinality, with the uniform expectation.
+
+    Defined in Lab 01.
+    """
     X = check_set_array(X)
     ax = ax or plt.figure(figsize=(6, 3.5)).gca()
     cards = cardinalities_of(X)
@@ -437,7 +484,10 @@ def plot_cardinality_histogram(X: np.ndarray, ax: Axes | None = None) -> Axes:
 
 @styled
 def show_padded_rows(X: np.ndarray, n_rows: int = 8, ax: Axes | None = None) -> Axes:
-    """Show the first ``n_rows`` padded sets as an image, with each digit written in its cell."""
+    """Show the first ``n_rows`` padded sets as an image, with each digit written in its cell.
+
+    Defined in Lab 01.
+    """
     X = check_set_array(X)[:n_rows]
     ax = ax or plt.figure(figsize=(6, 0.45 * len(X) + 1.2)).gca()
     cmap = plt.get_cmap("Blues").copy()
@@ -456,7 +506,10 @@ def show_padded_rows(X: np.ndarray, n_rows: int = 8, ax: Axes | None = None) -> 
 @styled
 def plot_sums_by_cardinality(X: np.ndarray, y: np.ndarray, mean_digit: float | None = None,
                              ax: Axes | None = None) -> Axes:
-    """Box plot of the target sums for each cardinality, with the expected mean ``M * E[digit]``."""
+    """Box plot of the target sums for each cardinality, with the expected mean ``M * E[digit]``.
+
+    Defined in Lab 01.
+    """
     X = check_set_array(X)
     y = np.asarray(y)
     if y.shape != (len(X),):
@@ -493,6 +546,8 @@ def plot_results(results: dict[str, dict[str, list[float]]], train_max_card: int
 
     ``results`` maps a model's name to its ``evaluate_by_cardinality`` results; the shaded band
     marks the cardinalities seen in training (up to ``train_max_card``).
+
+    Defined in Lab 02.
     """
     results = _check_results(results)
     fig, (ax1, ax2) = stacked(2, 3.2, sharex=True)
@@ -521,6 +576,8 @@ def plot_training_losses(histories: dict[str, object], window: int = 100,
 
     Each history needs ``batch_losses`` (a list) and ``batches_per_epoch`` (an int), like the
     ``History`` that ``labcode.training.train`` returns.
+
+    Defined in Lab 02.
     """
     if not isinstance(histories, dict) or not histories:
         raise TypeError("histories must be a non-empty dict {model name: History}")
@@ -544,7 +601,10 @@ def plot_error_growth(cardinalities: list[int], mean_error: list[float], slope: 
                       train_max_card: int = 10, ax: Axes | None = None) -> Axes:
     """Mean signed error (prediction - sum) against the cardinality, with the line
     ``intercept + slope * M`` that the per-element contributions predict and, if
-    ``padding_contribution`` (p) is given, the rough guide ``(M - train_max_card) * p``."""
+    ``padding_contribution`` (p) is given, the rough guide ``(M - train_max_card) * p``.
+
+    Defined in Lab 02.
+    """
     cards = np.asarray(cardinalities, dtype=float)
     err = np.asarray(mean_error, dtype=float)
     if cards.ndim != 1 or cards.shape != err.shape or len(cards) == 0:
@@ -568,7 +628,10 @@ def plot_error_growth(cardinalities: list[int], mean_error: list[float], slope: 
 
 
 def padded_set_explorer(X: np.ndarray, y: np.ndarray, start: int = 5) -> widgets.Widget:
-    """Slider over the cardinality M: shows a padded training row with M digits, as a set."""
+    """Slider over the cardinality M: shows a padded training row with M digits, as a set.
+
+    Defined in Lab 01.
+    """
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim != 2 or y.shape != (len(X),):
         raise ValueError(f"expected X of shape (n, max_card) and y of shape (n,), "

@@ -3,12 +3,15 @@
 - :func:`digit_code` / :func:`decode_digit_code` -- the countable construction of Zaheer et al.
   (2017): :math:`\\phi(d) = B^{-d}` sums a multiset of digits into **one** number from which the
   multiset can be read back, as long as no digit occurs ``B`` times or more;
+- :func:`decode_power_sums` -- a multiset of ``N`` real numbers back from its first ``N``
+  power sums (Newton's identities);
 - :func:`set_function` -- the median, maximum, second largest element, or all the elements in
   increasing order (the set back), of a batch of sets of real numbers;
 - :class:`LatentSweep` -- many independent DeepSets :math:`\\rho(\\sum_i \\phi(x_i))`, one per
   (set size, latent size), held as grouped weights so that one training step trains them all;
 - :func:`latent_sweep` -- trains a :class:`LatentSweep` on fresh random sets (with
-  :func:`labcode.training.train_steps`) and returns each model's relative error.
+  :func:`labcode.training.train_steps`) and returns each model's relative error;
+  :func:`plateau_error` -- a sweep's mean error over the latent sizes ``L = N..2N``.
 
 Shapes: a set batch is ``(batch, set_size, in_features)`` with ``in_features = 1`` (one real
 number per element); digit sets are int arrays ``(n_sets, width)`` with 0 as padding, as in
@@ -65,6 +68,8 @@ def digit_code(X: object, base: int = 4) -> np.ndarray:
     multisets get different codes whenever no digit occurs ``base`` times or more in either:
     the code is the multiset's histogram written as the digits of a number in base ``base``.
     The terms are added smallest first, so that equal multisets get bit-identical codes.
+
+    Defined in Lab 11.
     """
     X = _digit_sets(X)
     base = check_int("base", base, 2)
@@ -81,6 +86,8 @@ def decode_digit_code(code: object, base: int, n_symbols: int) -> np.ndarray:
     Exact for every multiset of digits ``1..n_symbols`` whose multiplicities are all below
     ``base``; a digit that occurs ``base`` times carries into the next digit, like 10 ones in
     base 10 (and the histogram read back is another multiset's).
+
+    Defined in Lab 11.
     """
     code = as_array("code", code, dtype=np.float64)
     if code.ndim != 1:
@@ -100,6 +107,25 @@ def decode_digit_code(code: object, base: int, n_symbols: int) -> np.ndarray:
     return counts
 
 
+def decode_power_sums(p: Sequence[float]) -> np.ndarray:
+    """The sorted elements of the multiset of ``N = len(p)`` real numbers whose power sums
+    ``p_k = sum_i x_i^k`` are ``p[0], ..., p[N - 1]``: Newton's identities give the elementary
+    symmetric polynomials ``e_1..e_N``, whose polynomial ``prod_i (t - x_i)`` has the elements
+    as its roots (:func:`numpy.roots`, real parts). Returns a float64 array ``(N,)``.
+
+    Defined in Lab 11.
+    """
+    n = len(p)
+    e = [1.0]  # e_0
+    for k in range(1, n + 1):  # Newton's identities, one e_k at a time
+        e_k = 0.0
+        for i in range(1, k + 1):
+            e_k += (-1) ** (i - 1) * e[k - i] * p[i - 1]
+        e.append(e_k / k)
+    coefficients = [(-1) ** k * e[k] for k in range(n + 1)]
+    return np.sort(np.roots(coefficients).real)
+
+
 # --------------------------------------------------------------------------- real sets
 
 
@@ -114,6 +140,8 @@ def set_function(X: torch.Tensor, name: str) -> torch.Tensor:
     elements when the size is even), ``"max"``, ``"second_largest"`` (needs 2 elements), or
     ``"sorted"`` (the elements in increasing order). Returns ``(batch, 1)``, or
     ``(batch, set_size)`` for ``"sorted"``.
+
+    Defined in Lab 11.
     """
     X = _real_sets(X)
     check_choice("name", name, SET_FUNCTIONS)
@@ -141,6 +169,8 @@ class LatentSweep(nn.Module):
     keeps only the first ``L`` coordinates of its sum (the others are multiplied by 0), and a
     model of set size ``N`` sums over the first ``N`` elements of the batch only. No parameter
     is shared: each model's loss reaches its own weights alone.
+
+    Defined in Lab 11.
     """
 
     def __init__(self, task: str, pairs: Sequence[tuple[int, int]], hidden_dim: int = 32):
@@ -220,7 +250,10 @@ class LatentSweep(nn.Module):
 @dataclass
 class SweepResult:
     """What :func:`latent_sweep` returns: for each set size ``N``, the relative error of the
-    models of latent size ``1, 2, ...`` (``errors[N][L - 1]``), and the training loss."""
+    models of latent size ``1, 2, ...`` (``errors[N][L - 1]``), and the training loss.
+
+    Defined in Lab 11.
+    """
 
     task: str
     errors: dict[int, list[float]] = field(default_factory=dict)
@@ -241,6 +274,8 @@ def latent_sweep(task: str, set_sizes: Sequence[int], *, max_latent: int | None 
     squared error on ``n_test`` fixed test sets (drawn from ``test_seed``), divided by that of
     the best constant prediction (the mean of each output): 1 is no better than a constant,
     0 is exact.
+
+    Defined in Lab 11.
     """
     check_choice("task", task, SET_FUNCTIONS)
     sizes = check_int_list("set_sizes", set_sizes, 2 if task == "second_largest" else 1)
@@ -268,3 +303,13 @@ def latent_sweep(task: str, set_sizes: Sequence[int], *, max_latent: int | None 
     for (n, _), err in zip(pairs, relative, strict=True):
         result.errors.setdefault(n, []).append(err)
     return result
+
+
+def plateau_error(errors: Sequence[float], n: int) -> float:
+    """The mean of a sweep's relative errors ``errors[L - 1]`` over the latent sizes
+    ``L = n..2n`` (from ``n`` on): the error a DeepSet keeps once its latent space is as large
+    as the set (``SweepResult.errors[n]``).
+
+    Defined in Lab 11 (the notebook's ``beyond``).
+    """
+    return float(np.mean(errors[n - 1:]))

@@ -1,6 +1,7 @@
 """Permutation-equivariant layers and the odd-one-out task (Lab 09).
 
 - :func:`make_odd_one_out` -- sets of 2-D points, all from one Gaussian cluster but one;
+  :func:`reorder` -- the same sets in a random order per set, the labels following;
 - :class:`EquivariantLayer` -- DeepSets' equivariant layer ``X Lambda + 1 pool(X) Gamma``
   (Zaheer et al., 2017), with sum or max pooling;
 - :class:`SetAttentionBlock` -- the Set Transformer's SAB (Lee et al., 2019): self-attention
@@ -10,7 +11,8 @@
   SABs), :class:`PerElementScorer` (one network per element, blind to the rest of the set) and
   :class:`FlatMLPScorer` (an MLP on the flattened set, which sees positions);
 - :func:`predict_index`, :func:`index_accuracy`, :func:`index_equivariance`,
-  :func:`farthest_point` -- predictions, accuracy and the equivariance of the predicted index.
+  :func:`farthest_point` -- predictions, accuracy and the equivariance of the predicted index;
+- :func:`concatenate` -- the aggregation ``g`` of chunked per-element outputs.
 
 A set batch is a float tensor ``(batch, set_size, in_features)``.
 """
@@ -52,6 +54,8 @@ def make_odd_one_out(
     at a uniformly random position ``y``. ``generator``: a ``torch.Generator``, an int seed, or
     ``None`` (torch's global generator). Returns ``(X, y)``: float32 ``(n_sets, set_size, 2)``
     and int64 ``(n_sets,)``.
+
+    Defined in Lab 09.
     """
     n_sets = check_int("n_sets", n_sets, 1)
     set_size = check_int("set_size", set_size, 2)
@@ -68,6 +72,20 @@ def make_odd_one_out(
     return X, y
 
 
+def reorder(X: torch.Tensor, y: torch.Tensor, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The sets ``X`` ``(batch, n, features)``, each in its own random order (drawn from a
+    generator seeded with ``seed``), and their labels ``y`` ``(batch,)`` moved with the odd
+    point. Returns new tensors.
+
+    Defined in Lab 09.
+    """
+    g = torch.Generator().manual_seed(seed)
+    order = torch.rand(X.shape[:2], generator=g).argsort(dim=1)  # new position -> old
+    inverse = order.argsort(dim=1)
+    X_new = X.gather(1, order[..., None].expand_as(X))
+    return X_new, inverse.gather(1, y[:, None]).squeeze(1)
+
+
 # ------------------------------------------------------------------------- the layers
 
 
@@ -78,6 +96,8 @@ class EquivariantLayer(nn.Module):
     ``nn.Linear``) plus the same ``pool(X) Gamma`` (``pooled``, an ``nn.Linear`` without bias),
     where ``pool`` is the sum or the maximum over the elements, feature by feature. Output:
     ``(batch, n, out_features)``; the nonlinearity goes between layers.
+
+    Defined in Lab 09.
     """
 
     def __init__(self, in_features: int, out_features: int, pool: str = "sum"):
@@ -115,6 +135,8 @@ class SetAttentionBlock(nn.Module):
     ``H = X + MultiheadAttention(X, X, X)``, then ``SAB(X) = H + rFF(H)`` with ``rFF`` a
     two-layer ReLU network applied to each element. Every element attends to every element
     of its set, so the block is permutation equivariant and mixes the elements.
+
+    Defined in Lab 09.
     """
 
     def __init__(self, dim: int, num_heads: int = 4):
@@ -153,6 +175,8 @@ class EquivariantScorer(nn.Module):
     """``n_layers`` equivariant layers (ReLU between them), then one score per element.
 
     ``(batch, n, in_features)`` -> ``(batch, n)``: permutation equivariant for any ``n``.
+
+    Defined in Lab 09.
     """
 
     def __init__(self, in_features: int = 2, hidden_dim: int = 32, n_layers: int = 3,
@@ -170,6 +194,8 @@ class PerElementScorer(nn.Module):
     """A network applied to each element alone (DeepSets' ``phi``), one score per element.
 
     Equivariant, but the score of an element never depends on the other elements.
+
+    Defined in Lab 09.
     """
 
     def __init__(self, in_features: int = 2, hidden_dim: int = 32, n_layers: int = 3):
@@ -183,7 +209,10 @@ class PerElementScorer(nn.Module):
 
 
 class AttentionScorer(nn.Module):
-    """A per-element ``Linear`` to ``hidden_dim``, ``n_blocks`` SABs, one score per element."""
+    """A per-element ``Linear`` to ``hidden_dim``, ``n_blocks`` SABs, one score per element.
+
+    Defined in Lab 09.
+    """
 
     def __init__(self, in_features: int = 2, hidden_dim: int = 32, n_blocks: int = 2,
                  num_heads: int = 4):
@@ -202,7 +231,10 @@ class AttentionScorer(nn.Module):
 
 class FlatMLPScorer(nn.Module):
     """An MLP on the flattened set: ``set_size * in_features`` numbers in, ``set_size`` scores
-    out. It sees positions, not a set, and only takes sets of exactly ``set_size`` elements."""
+    out. It sees positions, not a set, and only takes sets of exactly ``set_size`` elements.
+
+    Defined in Lab 09.
+    """
 
     def __init__(self, set_size: int = 10, in_features: int = 2, hidden_dim: int = 64,
                  n_layers: int = 2):
@@ -244,7 +276,10 @@ def _scores(model: nn.Module, X: torch.Tensor) -> torch.Tensor:
 
 
 def predict_index(model: nn.Module, X: torch.Tensor) -> torch.Tensor:
-    """The element with the highest score in each set: int64 ``(batch,)``."""
+    """The element with the highest score in each set: int64 ``(batch,)``.
+
+    Defined in Lab 09.
+    """
     _check_scores_model(model)
     return _scores(model, check_feature_batch(X)).argmax(dim=1)
 
@@ -258,7 +293,10 @@ def _check_labels(y: object, X: torch.Tensor) -> torch.Tensor:
 
 
 def index_accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
-    """Fraction of the sets whose highest-scoring element is the odd one, ``X[i, y[i]]``."""
+    """Fraction of the sets whose highest-scoring element is the odd one, ``X[i, y[i]]``.
+
+    Defined in Lab 09.
+    """
     X = check_feature_batch(X)
     y = _check_labels(y, X)
     return float((predict_index(model, X) == y).float().mean())
@@ -268,7 +306,10 @@ def index_equivariance(model: nn.Module, X: torch.Tensor, n_perms: int = 5,
                        seed: int | None = 0) -> float:
     """Fraction of (set, permutation) pairs whose predicted *element* stays the same when the
     elements are reordered: the predicted index moves with the element. 1.0 for an
-    equivariant model (up to exact ties)."""
+    equivariant model (up to exact ties).
+
+    Defined in Lab 09.
+    """
     X = check_feature_batch(X)
     if X.shape[1] < 2:
         raise ValueError("a set needs at least 2 elements to be reordered")
@@ -284,10 +325,23 @@ def index_equivariance(model: nn.Module, X: torch.Tensor, n_perms: int = 5,
 
 
 def farthest_point(X: torch.Tensor) -> torch.Tensor:
-    """A rule, not a model: in each set, the point farthest from the mean of the others."""
+    """A rule, not a model: in each set, the point farthest from the mean of the others.
+
+    Defined in Lab 09.
+    """
     X = check_feature_batch(X)
     n = X.shape[1]
     if n < 2:
         raise ValueError("a set needs at least 2 elements")
     others = (X.sum(dim=1, keepdim=True) - X) / (n - 1)
     return (X - others).pow(2).sum(-1).argmax(dim=1)
+
+
+def concatenate(parts: list[torch.Tensor], sizes: list[int]) -> torch.Tensor:
+    """The aggregation ``g`` for a layer with one output row per element: the chunks'
+    outputs ``(batch, n_j, features)``, concatenated in order along the elements (``sizes`` is
+    not needed).
+
+    Defined in Lab 09.
+    """
+    return torch.cat(parts, dim=1)

@@ -1,12 +1,14 @@
 """Permutation checks, Lab 04: what invariance is worth, measured.
 
-The logits of a sigmoid classifier (:func:`logits_of`), the MLP width sweep figure, the
-outputs under reordering, and a widget that reorders one set.
+The logits of a sigmoid classifier (:func:`logits_of`), the median steps of the MLP width sweep
+(:func:`median_steps`) and its figure, the outputs under reordering, and a widget that reorders
+one set.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -26,6 +28,8 @@ def logits_of(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     Works for a :class:`DeepSet` (or any model with a ``logits`` method) and for an
     ``nn.Sequential`` whose last layer is ``nn.Sigmoid``. Compare logits rather than
     probabilities when outputs saturate: ``sigmoid(12)`` and ``sigmoid(15)`` both print 1.0000.
+
+    Defined in Lab 04.
     """
     if callable(getattr(model, "logits", None)):
         return model.logits(x)
@@ -44,6 +48,15 @@ def logits_of(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
                     f"nn.Sigmoid, got {type(model).__name__}")
 
 
+def median_steps(steps: Iterable[float | None], budget: int) -> float:
+    """The median number of steps to converge over runs, one entry of ``steps`` per run; a run
+    that never converged (``None``, or ``inf``, or more than ``budget``) counts as ``budget``.
+
+    Defined in Lab 04.
+    """
+    return float(np.median([budget if s is None or s > budget else s for s in steps]))
+
+
 @styled
 def plot_width_sweep(mlp_runs: list[dict[str, object]], deepset_runs: list[dict[str, object]],
                      budget: int, threshold: float = 0.05) -> plt.Figure:
@@ -52,6 +65,8 @@ def plot_width_sweep(mlp_runs: list[dict[str, object]], deepset_runs: list[dict[
     Each run is a dict with ``params`` (int), ``steps`` (int, or None if the loss never fell
     below ``threshold`` within ``budget`` steps) and ``accuracy`` (float). Runs that never
     converged are drawn as open markers at the budget.
+
+    Defined in Lab 04.
     """
     if not mlp_runs or not deepset_runs:
         raise ValueError("need at least one MLP run and one DeepSet run")
@@ -93,6 +108,8 @@ def plot_permutation_outputs(outputs: dict[str, object], ax: Axes | None = None)
     """One model output (e.g. a logit) per reordering of the same set, for several models.
 
     A permutation-invariant model draws a flat line; an order-sensitive one does not.
+
+    Defined in Lab 04.
     """
     if not isinstance(outputs, dict) or not outputs:
         raise TypeError("outputs must be a non-empty dict {model name: one output per ordering}")
@@ -113,6 +130,8 @@ def permutation_explorer(models: dict[str, object], x: object, n_orderings: int 
     ``models`` maps names to binary classifiers ending in a sigmoid (see
     :func:`labcode.permutations.logits_of`); ``x`` is one set, a tensor ``(set size, features)``.
     Ordering 0 is the set as given; orderings 1.. are fixed random permutations of it.
+
+    Defined in Lab 04.
     """
     import torch
 

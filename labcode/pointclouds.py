@@ -8,7 +8,10 @@
 - :func:`delete_points`, :func:`sort_points` -- what the robustness tests and the sorted MLP
   do to a cloud;
 - :class:`PointMLP` -- an MLP on the flattened points (optionally sorted first): no symmetry;
+- :data:`CLASSIFIERS`, :func:`build_classifier`, :func:`fit_classifier` -- the lab's five
+  classifiers and how it trains them;
 - :func:`invariant_features` -- per-point features that a turn about z leaves unchanged;
+  :func:`invariant_by_height` -- the same, of the points sorted by height;
 - :func:`within_class_share` -- how much of the pooled features' spread is within a class;
 - :func:`without_rho_biases` -- a copy of a model whose head has no biases;
 - :func:`critical_points` -- the points that a max-pooling model's pooled feature depends on;
@@ -23,6 +26,7 @@ pooling, an MLP).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -34,6 +38,8 @@ from labcode._validate import (
     check_real,
     check_sets,
 )
+from labcode.pooling_tasks import PooledSetModel
+from labcode.training import train_steps
 
 #: The shape classes, in label order: label ``k`` is ``SHAPES[k]``.
 SHAPES: tuple[str, ...] = ("sphere", "cube", "cylinder", "torus", "cone")
@@ -49,7 +55,10 @@ SORT_KEYS: tuple[str, ...] = ("x", "y", "z", "xyz")
 
 
 def check_clouds(points: object, name: str = "points") -> torch.Tensor:
-    """Return ``points`` if it is a float tensor ``(batch, n_points, 3)`` with points in it."""
+    """Return ``points`` if it is a float tensor ``(batch, n_points, 3)`` with points in it.
+
+    Defined in Lab 10.
+    """
     return check_sets(points, name, features=3)
 
 
@@ -75,6 +84,8 @@ def sample_surface(shape: str, n_clouds: int, n_points: int,
 
     The shape is in its own pose (axis along z, centred on the origin) and fits the unit sphere.
     Returns a float32 tensor ``(n_clouds, n_points, 3)``.
+
+    Defined in Lab 10.
     """
     check_choice("shape", shape, SHAPES)
     n_clouds, n_points = check_int("n_clouds", n_clouds, 1), check_int("n_points", n_points, 1)
@@ -117,7 +128,10 @@ def _sample(shape: str, b: int, n: int, g: torch.Generator | None) -> torch.Tens
 
 def rotate_z(points: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
     """Turn each cloud of ``points`` ``(batch, n, 3)`` by its ``angle`` ``(batch,)`` (radians,
-    counterclockwise seen from +z) about the z axis; z is unchanged."""
+    counterclockwise seen from +z) about the z axis; z is unchanged.
+
+    Defined in Lab 10.
+    """
     c, s = torch.cos(angle)[:, None], torch.sin(angle)[:, None]
     x, y, z = points.unbind(-1)
     return torch.stack([c * x - s * y, s * x + c * y, z], dim=-1)
@@ -126,7 +140,10 @@ def rotate_z(points: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
 def random_rotate_z(points: torch.Tensor,
                     generator: torch.Generator | int | None = None) -> torch.Tensor:
     """Turn each cloud of ``points`` ``(batch, n, 3)`` about the z axis by its own angle, uniform
-    in ``[0, 2 pi)``. Returns a new tensor; ``points`` is unchanged."""
+    in ``[0, 2 pi)``. Returns a new tensor; ``points`` is unchanged.
+
+    Defined in Lab 10.
+    """
     points = check_clouds(points)
     g = as_generator(generator, "generator")
     angle = 2 * math.pi * torch.rand(points.shape[0], generator=g)
@@ -151,6 +168,8 @@ def make_point_clouds(
     ``rotate=False`` leaves every cloud upright, in its shape's own pose (the labels are the
     same as with ``rotate=True`` and the same seed; the points are drawn anew).
     Returns ``(X, y)``: float32 ``(n_clouds, n_points, 3)`` and int64 ``(n_clouds,)``.
+
+    Defined in Lab 10.
     """
     n_clouds, n_points = check_int("n_clouds", n_clouds, 1), check_int("n_points", n_points, 1)
     noise = check_real("noise", noise)
@@ -175,6 +194,8 @@ def delete_points(points: torch.Tensor, fraction: float,
 
     Each cloud loses its own random subset; at least one point is kept. The kept points come in
     a random order. Returns ``(batch, n - round(fraction * n), 3)``.
+
+    Defined in Lab 10.
     """
     points = check_clouds(points)
     fraction = check_real("fraction", fraction)
@@ -189,7 +210,10 @@ def delete_points(points: torch.Tensor, fraction: float,
 
 def sort_points(points: torch.Tensor, by: str = "z") -> torch.Tensor:
     """The points of every cloud in increasing order of one coordinate (``"x"``, ``"y"``,
-    ``"z"``) or lexicographically (``"xyz"``: by x, ties by y, then z)."""
+    ``"z"``) or lexicographically (``"xyz"``: by x, ties by y, then z).
+
+    Defined in Lab 10.
+    """
     points = check_clouds(points)
     check_choice("by", by, SORT_KEYS)
     keys = [by] if len(by) == 1 else list(reversed(by))  # a stable sort, last key first
@@ -208,6 +232,8 @@ class PointMLP(nn.Module):
     points first, which puts every cloud in one canonical order. ``in_features`` (default 3,
     the coordinates) is the number of values per point: other features, such as
     :func:`invariant_features` of points sorted beforehand, need ``sort_by=None``.
+
+    Defined in Lab 10.
     """
 
     def __init__(self, n_points: int = 64, hidden_dim: int = 128, out_features: int = 5,
@@ -243,12 +269,61 @@ class PointMLP(nn.Module):
         return self.net(points)
 
 
+#: The classifiers Lab 10 compares: three poolings of a :class:`PooledSetModel`, and a
+#: :class:`PointMLP` with and without sorting the points by height. Defined in Lab 10.
+CLASSIFIERS: tuple[str, ...] = ("max", "mean", "sum", "MLP, sorted by z", "MLP, unsorted")
+
+
+def build_classifier(name: str, n_points: int = 32) -> nn.Module:
+    """A fresh classifier of clouds of ``n_points`` points into the 5 shapes: ``name`` is a
+    pooling of a PointNet-style :class:`~labcode.pooling_tasks.PooledSetModel` (per-point MLP
+    3 -> 32, rho 32 -> 32 -> 5), or ``"MLP, sorted by z"`` / ``"MLP, unsorted"`` (a
+    :class:`PointMLP` with 128 hidden units). Initialised from torch's global generator.
+
+    Defined in Lab 10 (the notebook's ``build``).
+    """
+    if name == "MLP, unsorted":
+        return PointMLP(n_points, hidden_dim=128, out_features=5)
+    if name == "MLP, sorted by z":
+        return PointMLP(n_points, hidden_dim=128, out_features=5, sort_by="z")
+    return PooledSetModel(name, in_features=3, hidden_dim=32, out_features=5,
+                          rho_hidden_dim=32)
+
+
+def fit_classifier(model: nn.Module, X: torch.Tensor, y: torch.Tensor, seed: int = 0, *,
+                   augment: bool = False,
+                   prepare: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                   steps: int = 300, batch_size: int = 32, lr: float = 3e-3) -> nn.Module:
+    """Train ``model`` in place on the clouds ``X`` with labels ``y`` and return it: ``steps``
+    Adam steps (cross-entropy) on batches of ``batch_size`` clouds drawn with replacement from
+    a generator seeded with ``seed``; with ``augment``, each drawn cloud is first turned about
+    z by a random angle (:func:`random_rotate_z`, same generator), and ``prepare`` (if given)
+    maps the clouds to the model's input.
+
+    Defined in Lab 10 (the notebook's ``fit`` and ``fit_upright``).
+    """
+    draws = torch.Generator().manual_seed(seed)
+
+    def draw(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        rows = torch.randint(len(X), (n,), generator=draws)
+        batch = X[rows]
+        if augment:
+            batch = random_rotate_z(batch, generator=draws)
+        return (batch if prepare is None else prepare(batch)), y[rows]
+
+    train_steps(model, draw, steps=steps, batch_size=batch_size, lr=lr,
+                loss_fn=nn.CrossEntropyLoss(), progress=False)
+    return model
+
+
 def critical_points(model: nn.Module, cloud: torch.Tensor) -> torch.Tensor:
     """The critical points of one ``cloud`` ``(n, 3)`` for a max-pooling ``model``: a bool mask
     ``(n,)``, True at one point per feature of ``model.phi`` where that feature is largest
     (:func:`torch.argmax`; a tie, e.g. a feature ReLU zeroes everywhere, keeps one point).
 
     The max-pooled feature of the critical points alone equals that of the whole cloud.
+
+    Defined in Lab 10.
     """
     if not isinstance(cloud, torch.Tensor) or cloud.ndim != 2 or cloud.shape[-1] != 3:
         raise ValueError("cloud must be one cloud, a tensor of shape (n_points, 3)")
@@ -264,7 +339,10 @@ def critical_points(model: nn.Module, cloud: torch.Tensor) -> torch.Tensor:
 
 def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int = 1000) -> float:
     """Share of the clouds ``X`` whose largest logit is their label ``y``. ``X`` holds points
-    ``(batch, n_points, 3)`` or other features per point ``(batch, n_points, k)``."""
+    ``(batch, n_points, 3)`` or other features per point ``(batch, n_points, k)``.
+
+    Defined in Lab 10.
+    """
     if not isinstance(X, torch.Tensor) or not torch.is_floating_point(X) or X.ndim != 3:
         raise ValueError("X must be a float tensor (batch, n_points, features)")
     if not isinstance(y, torch.Tensor) or y.dtype != torch.long or tuple(y.shape) != X.shape[:1]:
@@ -284,9 +362,20 @@ def invariant_features(points: torch.Tensor) -> torch.Tensor:
 
     A turn about z changes only the angle ``atan2(y, x)`` of every point; these two keep the
     rest. Returns a new tensor ``(batch, n, 2)`` of the points' dtype.
+
+    Defined in Lab 10.
     """
     points = check_clouds(points)
     return torch.stack([points[..., :2].norm(dim=-1), points[..., 2]], dim=-1)
+
+
+def invariant_by_height(points: torch.Tensor) -> torch.Tensor:
+    """:func:`invariant_features` of ``points`` ``(batch, n, 3)`` sorted by height
+    (:func:`sort_points` by ``z``): the input of a :class:`PointMLP` with ``in_features=2``.
+
+    Defined in Lab 10.
+    """
+    return invariant_features(sort_points(points, "z"))
 
 
 def within_class_share(features: torch.Tensor, labels: torch.Tensor) -> float:
@@ -296,6 +385,8 @@ def within_class_share(features: torch.Tensor, labels: torch.Tensor) -> float:
     its overall mean, in [0, 1]; 0 means that the feature is the same for every member of a
     class. Returns the average over the features that vary at all (e.g. not a ReLU feature
     that is 0 everywhere).
+
+    Defined in Lab 10.
     """
     if (not isinstance(features, torch.Tensor) or features.ndim != 2
             or not isinstance(labels, torch.Tensor) or labels.shape != features.shape[:1]):
@@ -319,6 +410,8 @@ def without_rho_biases(model: nn.Module) -> nn.Module:
     With ReLU and no biases, ``rho`` is positively homogeneous: ``rho(k s) = k rho(s)`` for
     ``k > 0``, so the predicted class no longer depends on a common factor of the pooled
     vector (such as the number of points under sum pooling).
+
+    Defined in Lab 10.
     """
     import copy
 

@@ -1,8 +1,10 @@
 """Sets too big for memory, Lab 08: mini-batch consistency and streaming encoders.
 
-Mixture sets to stream (:func:`make_mixture_sets`), the online softmax that lets attention
-pooling read a set in chunks (:func:`softmax_state`, :func:`merge_softmax_states`,
-:func:`stream_pma`; Lab 09 reuses it) and the convergence figure.
+Mixture sets to stream (:func:`make_mixture_sets`), the aggregation ``g`` of chunk encodings
+(:func:`aggregate`), the online softmax that lets attention pooling read a set in chunks
+(:func:`softmax_state`, :func:`merge_softmax_states`, :func:`stream_pma`; Lab 09 reuses them),
+a set model's prediction from the chunks of a set (:func:`predict_streamed`) and the
+convergence figure.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from labcode._validate import (
 )
 from labcode.plots import COLUMN_WIDTH, styled
 from labcode.pooling import PMA
+from labcode.pooling_tasks import PooledSetModel
 
 
 def make_mixture_sets(
@@ -37,6 +40,8 @@ def make_mixture_sets(
     ``set_size`` points picks a centre with probability 1/2 and adds ``spread * N(0, 1)``.
     Returns ``(X, centres)``: float32 arrays of shapes ``(n_sets, set_size, 1)`` and
     ``(n_sets, 2)`` (sorted, so the target does not depend on how the components are named).
+
+    Defined in Lab 08.
     """
     n_sets = check_int("n_sets", n_sets, 1)
     set_size = check_int("set_size", set_size, 1)
@@ -53,6 +58,25 @@ def make_mixture_sets(
     return points[..., None].astype(np.float32), centres.astype(np.float32)
 
 
+def aggregate(parts: Sequence[torch.Tensor], sizes: Sequence[int], how: str) -> torch.Tensor:
+    """Combine the pooled encodings ``parts`` (one ``(batch, features)`` tensor per chunk) of
+    the chunks of one set, of ``sizes`` elements each, into the encoding of the whole set:
+    their sum (``how="sum"``), their size-weighted mean (``"mean"``) or their maximum
+    (``"max"``).
+
+    Defined in Lab 08.
+    """
+    stacked = torch.stack(list(parts))  # (chunks, batch, features)
+    if how == "sum":
+        return stacked.sum(dim=0)
+    if how == "mean":
+        weights = torch.as_tensor(sizes, dtype=stacked.dtype).view(-1, 1, 1)
+        return (weights * stacked).sum(dim=0) / weights.sum()
+    if how == "max":
+        return stacked.max(dim=0).values
+    raise ValueError(f"how must be 'sum', 'mean' or 'max', got {how!r}")
+
+
 SoftmaxState = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 
@@ -63,6 +87,8 @@ def softmax_state(scores: torch.Tensor, values: torch.Tensor) -> SoftmaxState:
     ``values`` ``(..., n, d)``. Per query, ``m`` ``(..., queries)`` is the largest score, ``s``
     ``(..., queries)`` the sum of ``exp(score - m)`` and ``w`` ``(..., queries, d)`` the sum of
     ``exp(score - m) * value``; ``w / s[..., None]`` is ``softmax(scores) @ values``.
+
+    Defined in Lab 08.
     """
     m = scores.amax(dim=-1)
     e = torch.exp(scores - m.unsqueeze(-1))
@@ -71,7 +97,10 @@ def softmax_state(scores: torch.Tensor, values: torch.Tensor) -> SoftmaxState:
 
 def merge_softmax_states(a: SoftmaxState, b: SoftmaxState) -> SoftmaxState:
     """The state of the union of two chunks: both rescaled to the larger maximum (the online
-    softmax of FlashAttention)."""
+    softmax of FlashAttention).
+
+    Defined in Lab 08.
+    """
     m = torch.maximum(a[0], b[0])
     ra, rb = torch.exp(a[0] - m), torch.exp(b[0] - m)
     return m, ra * a[1] + rb * b[1], ra.unsqueeze(-1) * a[2] + rb.unsqueeze(-1) * b[2]
@@ -81,7 +110,10 @@ def stream_pma(pma: PMA, chunks: object) -> torch.Tensor:
     """``pma`` of a set given as an iterable of chunks ``(batch, n_j, dim)``, never holding
     more than one chunk: the state ``(m, s, w)`` of :func:`softmax_state`, merged chunk by
     chunk, then :meth:`PMA.readout` of ``w / s``. Equal to ``pma`` of the whole set, to
-    rounding."""
+    rounding.
+
+    Defined in Lab 08.
+    """
     state = None
     for chunk in chunks:
         part = softmax_state(*pma.scores_and_values(chunk))
@@ -90,6 +122,25 @@ def stream_pma(pma: PMA, chunks: object) -> torch.Tensor:
         raise ValueError("stream_pma needs at least one chunk")
     _, s, w = state
     return pma.readout(w / s.unsqueeze(-1))
+
+
+def predict_streamed(model: PooledSetModel, chunks: Sequence[torch.Tensor],
+                     online: bool = True) -> torch.Tensor:
+    """``model``'s prediction for the sets whose chunks ``(batch, n_j, features)`` are
+    ``chunks``, never encoding a whole set: a slot set encoder sums its chunks' slots and
+    divides by the set size; attention pooling streams with the online softmax
+    (:func:`stream_pma`), or, when ``online`` is False, like every other pooling, takes the
+    size-weighted mean of its chunks' encodings (:func:`aggregate`).
+
+    Defined in Lab 08 (the notebook's ``stream``).
+    """
+    sizes = [c.shape[1] for c in chunks]
+    if model.pooling == "slots":
+        total = model.sse.aggregate([model.sse(model.phi(c)) for c in chunks])
+        return model.rho((total / sum(sizes)).flatten(1))
+    if model.pooling == "attention" and online:
+        return model.rho(stream_pma(model.pma, (model.phi(c) for c in chunks)))
+    return model.rho(aggregate([model.encode(c) for c in chunks], sizes, "mean"))
 
 
 
@@ -102,6 +153,8 @@ def plot_convergence(seen: Sequence[int], curves: dict[str, dict[str, object]],
     ``curves[name]`` holds ``error`` (on ``truth``, solid) and ``to limit`` (distance to the
     encoder's own limit, dashed), one value per entry of ``seen``, and ``systematic`` (the
     error of the limit), drawn as a dotted line.
+
+    Defined in Lab 08.
     """
     if not isinstance(curves, dict) or not curves:
         raise TypeError("curves must be a non-empty dict {encoder: {'error', 'to limit', ...}}")

@@ -1,7 +1,8 @@
 """Symmetric vectors, Lab 06: sets {x, -x} that sum pooling cannot tell apart.
 
-The data (:func:`make_symmetric_pairs`, classes told apart by the norm of ``x``), its figures,
-and a widget that turns and stretches one pair.
+The data (:func:`make_symmetric_pairs`, classes told apart by the norm of ``x``), the phis
+compared on it (:data:`PHI_CASES`, :func:`random_phi`) and the model trained on it
+(:func:`pair_model`), its figures, and a widget that turns and stretches one pair.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+from torch import nn
 
 from labcode._validate import (
     as_generator,
     check_int,
 )
 from labcode.plots import COLUMN_WIDTH, MIN_FONT_PT, as_numpy, stacked, styled
+from labcode.thirds import DeepSet
 from labcode.widgets import link, stack, text_stack
 
 #: The norm ranges of x in the symmetric-pairs task: class 0 (short x) and class 1 (long x).
@@ -31,6 +34,8 @@ def make_symmetric_pairs(
     The angle of ``x`` is uniform in ``[0, 2 pi)``; its norm is uniform in ``PAIR_NORMS[0]``
     for class 0 and in ``PAIR_NORMS[1]`` for class 1. Every set sums to ``[0, 0]``. Returns
     ``(X, y)``: float32 tensors of shapes ``(N, 2, 2)`` (set, element, coordinate) and ``(N, 1)``.
+
+    Defined in Lab 06.
     """
     N = check_int("N", N)
     if N < 2 or N % 2:
@@ -47,10 +52,52 @@ def make_symmetric_pairs(
     return torch.stack([x, -x], dim=1).float(), y.unsqueeze(-1)
 
 
+#: The phis Lab 06 compares: label -> (activation, the Linear layers of phi, 0 to 2, that keep
+#: a bias). Defined in Lab 06.
+PHI_CASES: dict[str, tuple[str, tuple[int, ...]]] = {
+    "linear": ("none", ()),
+    "affine": ("none", (0, 1, 2)),
+    "tanh, no bias": ("tanh", ()),
+    "tanh + output bias": ("tanh", (2,)),
+    "tanh + bias": ("tanh", (0, 1, 2)),
+    "ReLU, no bias": ("relu", ()),
+    "ReLU + bias": ("relu", (0, 1, 2)),
+}
+
+
+def random_phi(activation: str, biases: tuple[int, ...]) -> nn.Sequential:
+    """A randomly initialised phi ``2 -> 8 -> 8 -> 4`` (the ``phi`` of a fresh
+    :class:`~labcode.thirds.DeepSet`, drawn from torch's global generator) with ``activation``;
+    only the Linear layers whose index (0, 1, 2) is in ``biases`` keep a bias.
+
+    Defined in Lab 06.
+    """
+    phi = DeepSet(in_features=2, hidden_dim=8, latent_dim=4, activation=activation,
+                  phi_bias=bool(biases)).phi
+    with torch.no_grad():
+        for k, linear in enumerate(phi[::2]):  # the three Linear layers
+            if linear.bias is not None and k not in biases:
+                linear.bias.zero_()
+    return phi
+
+
+def pair_model(activation: str, phi_bias: bool) -> DeepSet:
+    """A fresh :class:`~labcode.thirds.DeepSet` for sets of 2-D vectors: phi ``2 -> 8 -> 8 ->
+    4`` with ``activation`` (with biases if ``phi_bias``), rho ``4 -> 8 -> 1``.
+
+    Defined in Lab 06 (the notebook's ``make_model``).
+    """
+    return DeepSet(in_features=2, hidden_dim=8, latent_dim=4, rho_hidden_dim=8,
+                   activation=activation, phi_bias=phi_bias)
+
+
 @styled
 def plot_symmetric_pairs(pairs: object) -> Figure:
     """One small panel per set ``{x, -x}``: ``x`` as a blue arrow, ``-x`` as an orange one.
-    ``pairs`` is a tensor or array ``(n_sets, 2, 2)``: set, element, coordinate."""
+    ``pairs`` is a tensor or array ``(n_sets, 2, 2)``: set, element, coordinate.
+
+    Defined in Lab 06.
+    """
     P = as_numpy(pairs)
     if P.ndim != 3 or P.shape[1:] != (2, 2) or not 1 <= len(P) <= 6:
         raise ValueError(f"pairs must have shape (n_sets <= 6, 2, 2), got {P.shape}")
@@ -74,7 +121,10 @@ def plot_pair_angle_sweep(degrees: object, pooled: dict[float, object],
                           logits: dict[tuple[str, float], object]) -> Figure:
     """Two stacked panels against the angle of ``x``: the pooled vector ``phi(x) + phi(-x)``
     of one phi (``pooled[norm]``, ``(n_angles, k)``: one colour per coordinate, one line style
-    per norm), and the logits of several models (``logits[name, norm]``, ``(n_angles,)``)."""
+    per norm), and the logits of several models (``logits[name, norm]``, ``(n_angles,)``).
+
+    Defined in Lab 06.
+    """
     deg = as_numpy(degrees).reshape(-1)
     norms = list(pooled)
     if not norms or not logits:
@@ -119,6 +169,8 @@ def symmetric_pair_explorer(phis: dict[str, object], angle: int = 30,
 
     ``phis`` maps labels to element-wise networks ``(n, 2) -> (n, k)`` (e.g. ``model.phi``).
     The sliders offer the angles ``PAIR_ANGLES`` and the norms ``PAIR_SLIDER_NORMS``.
+
+    Defined in Lab 06.
     """
     import torch
 

@@ -2,7 +2,8 @@
 
 Each instance has ``N_OBJECTS`` objects with one feature; class 0 holds three 1/3s, class 1
 five 1/5s, so both sum to 1 (:func:`make_data`). :class:`DeepSet` (with any activation and
-pooling) and :func:`mlp` are the two models; Labs 04-06 reuse all three.
+pooling) and :func:`mlp` are the two models, :func:`accuracy` their test accuracy; Labs 04-06
+reuse them.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def make_data(
     ``generator`` is a ``torch.Generator``, an int seed, or ``None`` for torch's global
     generator (seeded by :func:`labcode.seed_everything`). Returns ``(X, y)``: float32 tensors
     of shapes ``(N, 10, 1)`` and ``(N, 1)``, ``y`` holding the class 0.0 or 1.0.
+
+    Defined in Lab 03.
     """
     N = check_int("N", N)
     if N < 2:
@@ -84,6 +87,8 @@ class DeepSet(nn.Module):
     ``rho_hidden_dim`` tanh units and returns one logit. The defaults have 62 parameters.
     ``phi_bias=False`` drops phi's biases: with an odd activation ("tanh", "none") phi is then
     odd, ``phi(-x) = -phi(x)`` (Lab 06).
+
+    Defined in Lab 03.
     """
 
     def __init__(self, in_features: int = 1, hidden_dim: int = 5, latent_dim: int = 1,
@@ -124,6 +129,8 @@ def mlp(in_features: int = 10, hidden_dims: tuple[int, ...] | list[int] = (16, 1
     ``Flatten`` turns ``(batch, set size, features)`` into ``(batch, in_features)``; then one
     ``Linear`` + ``activation`` per entry of ``hidden_dims``, a ``Linear`` to one output, and a
     final ``Sigmoid`` when ``sigmoid`` (drop it to get logits, or use :func:`logits_of`).
+
+    Defined in Lab 03.
     """
     in_features = check_int("in_features", in_features, 1)
     if isinstance(hidden_dims, (str, bytes)) or not isinstance(hidden_dims, (tuple, list)):
@@ -140,13 +147,28 @@ def mlp(in_features: int = 10, hidden_dims: tuple[int, ...] | list[int] = (16, 1
     return nn.Sequential(*layers)
 
 
+def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
+    """Fraction of the instances of ``X`` that ``model`` (a probability of class 1 per
+    instance, ``(batch, 1)``) classifies correctly against ``y`` ``(batch, 1)``: a probability
+    above 0.5 means class 1. Computed without gradients. (Lab 03 computes it inline, Labs 04-06
+    as their ``accuracy``.)
+
+    Defined in Lab 03.
+    """
+    with torch.no_grad():
+        return ((model(X) > 0.5).float() == y).float().mean().item()
+
+
 _OBJECT_COLOURS = {"0": "#eeeeee", "1/5": "tab:orange", "1/3": "tab:blue"}
 
 
 @styled
 def show_object_sets(X: object, y: object, n_rows: int = 12, ax: Axes | None = None) -> Axes:
     """``plt.imshow`` of the first ``n_rows`` instances of ``make_data``: one row per instance,
-    one column per object, coloured by value (0, 1/5 or 1/3), each row labelled with its class."""
+    one column per object, coloured by value (0, 1/5 or 1/3), each row labelled with its class.
+
+    Defined in Lab 03.
+    """
     from matplotlib.colors import ListedColormap
 
     X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
