@@ -1,12 +1,13 @@
 """Which pooling for which task, Lab 07: one set model with any pooling.
 
-:class:`PooledSetModel` (sum, mean, max, attention, slots; reused by Labs 08 and 10) and the
-figure of accuracy per task and pooling.
+:class:`PooledSetModel` (sum, mean, max, attention, slots; reused by Labs 08 and 10), the four
+tasks (:data:`TASKS`), the padded test sets (:func:`padded_test_sets`), the best constant
+baseline (:func:`best_constant`) and the figure of accuracy per task and pooling.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -14,10 +15,44 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from labcode._validate import check_bool, check_choice, check_int
-from labcode.digits import check_digit_batch
+from labcode.digits import check_digit_batch, create_test_dataset
 from labcode.plots import stacked, styled
 from labcode.pooling import PMA, SlotSetEncoder, check_dtype, pool
 from labcode.thirds import check_feature_batch
+
+#: Lab 07's four tasks: the target of each digit set ``(n_sets, width)`` (0 = padding), as an
+#: array ``(n_sets,)``. Defined in Lab 07.
+TASKS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "sum": lambda X: X.sum(1),
+    "max": lambda X: X.max(1),
+    "mean": lambda X: X.sum(1) / (X != 0).sum(1),
+    "count": lambda X: (X != 0).sum(1),
+}
+
+
+def padded_test_sets(sizes: Sequence[int], seed: int = 1, max_digit: int = 50,
+                     n_per_size: int = 500) -> np.ndarray:
+    """``n_per_size`` digit sets (numbers ``1..max_digit``) of each size in ``sizes``, drawn with
+    :func:`~labcode.digits.create_test_dataset` (``seed``), left-padded with zeros to the
+    largest size and stacked: an int array ``(n_per_size * len(sizes), max(sizes))``.
+
+    Defined in Lab 07 (the notebook's ``test_sets``).
+    """
+    parts, _ = create_test_dataset(n_per_card=n_per_size, cardinalities=sizes,
+                                   max_digit=max_digit, seed=seed)
+    width = max(sizes)
+    return np.concatenate([np.pad(X, ((0, 0), (width - X.shape[1], 0))) for X in parts])
+
+
+def best_constant(y: np.ndarray) -> float:
+    """Accuracy of the best single prediction ``c``: the largest share of ``y`` with
+    ``|y - c| < 0.5`` (the fullest window ``[y_i, y_i + 1)``). ``y`` is not changed.
+
+    Defined in Lab 07.
+    """
+    y = np.sort(y)
+    in_window = np.searchsorted(y, y + 1.0) - np.arange(len(y))
+    return float(in_window.max() / len(y))
 
 
 class PooledSetModel(nn.Module):

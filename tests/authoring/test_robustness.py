@@ -1,19 +1,30 @@
-"""The robustness bench's registry, table and exit code, on fake labs (no real experiment runs)."""
+"""The robustness bench: its layout (a framework module and one module per lab, listed
+explicitly), and its table and exit code on fake labs (no real experiment runs)."""
 
 from __future__ import annotations
 
+import ast
+import importlib
 import math
+import re
+from pathlib import Path
 
 import pytest
 
 from labcode.authoring import robustness
 from labcode.authoring.cli import main as cli
-from labcode.authoring.robustness import Outcome, lab
+from labcode.authoring.robustness import Outcome
+
+PACKAGE = Path(robustness.__file__).parent
+PACKAGE_NAME = "labcode.authoring.robustness"
+LAB_FILE = re.compile(r"lab(\d\d)\.py")
+#: Modules that load other modules by name or by file: the package lists its labs instead.
+DYNAMIC = {"importlib", "pkgutil", "glob", "runpy"}
 
 
 @pytest.fixture
 def registry(monkeypatch):
-    """An empty registry in place of the real one; returns the calls the fake labs record."""
+    """An empty lab list in place of the real one; returns the calls the fake labs record."""
     monkeypatch.setattr(robustness, "LABS", {})
     return []
 
@@ -21,7 +32,6 @@ def registry(monkeypatch):
 def register_fake(calls, name="99", fails_on=(), raises_on=()):
     """A cheap lab: claim A always holds, claim B fails on ``fails_on``; figure = the seed."""
 
-    @lab(name)
     def fake(seed: int) -> list[Outcome]:
         calls.append((name, seed))
         if seed in raises_on:
@@ -30,18 +40,95 @@ def register_fake(calls, name="99", fails_on=(), raises_on=()):
                 Outcome("claim B", float(seed) / 2, seed not in fails_on, f"detail {seed}"),
                 Outcome("claim C (no figure)", None, True)]
 
+    robustness.LABS[name] = fake
     return fake
 
 
-def test_lab_registers_the_function_and_returns_it(registry):
-    fake = register_fake(registry)
-    assert list(robustness.LABS) == ["99"] and robustness.LABS["99"] is fake
-    assert fake(3)[0] == Outcome("claim A", 3, True)
+def lab_files() -> dict[str, Path]:
+    """The per-lab modules in the package folder: "03" -> .../lab03.py."""
+    return {m.group(1): path for path in sorted(PACKAGE.iterdir())
+            if (m := LAB_FILE.fullmatch(path.name))}
 
 
-def test_the_real_registry_holds_the_labs_without_running_them():
-    assert {"01", "03", "04", "05", "06", "07", "08"} <= set(robustness.LABS)
-    assert all(callable(fn) for fn in robustness.LABS.values())
+def test_labs_lists_every_lab_module_in_order_and_nothing_else():
+    files = lab_files()
+    assert files, f"no labNN.py in {PACKAGE}"
+    assert list(robustness.LABS) == sorted(files), (
+        "LABS (labcode/authoring/robustness/__init__.py) must list every labNN.py beside it, "
+        f"in order: it lists {list(robustness.LABS)}, the folder holds {sorted(files)}")
+    assert list(robustness.LABS) == [f"{n:02d}" for n in range(1, 12)]
+
+
+@pytest.mark.parametrize("name", [f"{n:02d}" for n in range(1, 12)])
+def test_every_listed_lab_module_imports_and_runs_its_own_function(name):
+    module = importlib.import_module(f"labcode.authoring.robustness.lab{name}")
+    assert robustness.LABS[name] is module.run
+    assert callable(module.run)
+
+
+def imported_modules(source: str) -> set[str]:
+    """Every module that ``source`` (a module of the package) imports, as an absolute name, and
+    every name it imports from one (``from a import b`` gives ``a`` and ``a.b``; relative
+    imports are resolved against the package)."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = PACKAGE_NAME.split(".")
+                base = ".".join(parts[:len(parts) - node.level + 1] + ([base] if base else []))
+            names |= {base} | {f"{base}.{alias.name}" for alias in node.names}
+    return names
+
+
+def module_imports(name: str) -> set[str]:
+    """:func:`imported_modules` of the package's file ``name`` (e.g. "framework.py")."""
+    return imported_modules((PACKAGE / name).read_text(encoding="utf-8"))
+
+
+def lab_imports(imports: set[str]) -> list[str]:
+    """The names among ``imports`` that are, or are inside, a ``labNN`` module."""
+    return sorted(m for m in imports if re.search(r"(^|\.)lab\d\d($|\.)", m))
+
+
+def test_the_framework_imports_no_lab_module_and_not_the_package():
+    imports = module_imports("framework.py")
+    assert not lab_imports(imports), (
+        f"framework.py imports lab modules (a circle): {lab_imports(imports)}")
+    assert PACKAGE_NAME not in imports, "framework.py imports the package (a circle)"
+    assert not imports & DYNAMIC, f"framework.py loads modules dynamically: {imports & DYNAMIC}"
+
+
+@pytest.mark.parametrize("source", [
+    "from labcode.authoring.robustness import lab03",
+    "from labcode.authoring.robustness.lab03 import run",
+    "import labcode.authoring.robustness.lab03",
+    "from . import lab03",
+    "from .lab03 import run",
+    "def f():\n    from labcode.authoring.robustness import lab03\n",
+])
+def test_the_import_check_finds_a_lab_import_in_any_form(source):
+    assert lab_imports(imported_modules(source)) != []
+
+
+def test_the_import_check_finds_the_packages_own_lab_imports():
+    assert lab_imports(module_imports("__init__.py")) == [
+        f"{PACKAGE_NAME}.lab{n:02d}" for n in range(1, 12)]
+
+
+def test_the_package_lists_its_labs_instead_of_finding_them():
+    imports = module_imports("__init__.py")
+    assert not imports & DYNAMIC, f"__init__.py loads modules dynamically: {imports & DYNAMIC}"
+
+
+@pytest.mark.parametrize("name", [f"{n:02d}" for n in range(1, 12)])
+def test_a_lab_module_imports_the_framework_and_no_other_lab(name):
+    imports = module_imports(f"lab{name}.py")
+    assert f"{PACKAGE_NAME}.framework" in imports
+    assert PACKAGE_NAME not in imports, f"lab{name}.py imports the package (a circle)"
+    assert not lab_imports(imports), f"lab{name}.py imports {lab_imports(imports)}"
 
 
 @pytest.mark.parametrize(("n", "k"), [(1, 1), (3, 3), (4, 4), (5, 4), (10, 8)])

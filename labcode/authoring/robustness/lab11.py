@@ -12,9 +12,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from labcode.authoring.robustness import Outcome, lab
+from labcode.authoring.robustness.framework import Outcome
 from labcode.digits import create_train_dataset
-from labcode.encodings import decode_digit_code, digit_code, latent_sweep
+from labcode.encodings import (
+    decode_digit_code,
+    decode_power_sums,
+    digit_code,
+    latent_sweep,
+    plateau_error,
+)
 from labcode.reproducibility import seed_everything
 
 #: The notebook's settings.
@@ -31,16 +37,12 @@ def sweep(task: str) -> dict[int, list[float]]:
 def sweep_claims(errors: dict[str, dict[int, list[float]]]) -> list[Outcome]:
     """The claims of section 4, from the relative errors ``errors[task][N][L - 1]``."""
     s, m = errors["sorted"], errors["median"]
-
-    def beyond(e: list[float], n: int) -> float:  # mean error over the latent sizes N..2N
-        return float(np.mean(e[n - 1:]))
-
     sharp = s[2][0] / max(s[2][1:])
-    knee3 = s[3][1] / beyond(s[3], 3)
-    knee4_l2, knee4_l3 = s[4][1] / beyond(s[4], 4), s[4][2] / beyond(s[4], 4)
-    plateaus = [beyond(s[n], n) for n in (2, 3, 4)]
+    knee3 = s[3][1] / plateau_error(s[3], 3)
+    knee4_l2, knee4_l3 = s[4][1] / plateau_error(s[4], 4), s[4][2] / plateau_error(s[4], 4)
+    plateaus = [plateau_error(s[n], n) for n in (2, 3, 4)]
     past_n = min(float(np.mean(s[n][n:])) / s[n][n - 1] for n in (2, 3, 4))
-    median_knee3 = m[3][1] / beyond(m[3], 3)
+    median_knee3 = m[3][1] / plateau_error(m[3], 3)
     return [
         Outcome("set back, N=2: error at L=1 >= 2.5x every error at L>=2", sharp, sharp >= 2.5),
         Outcome("set back, N=3: error at L=2 >= 1.5x mean error at L=3..6", knee3, knee3 >= 1.5),
@@ -94,24 +96,21 @@ def digit_claims(seed: int) -> list[Outcome]:
 
 def power_sum_claims(seed: int) -> list[Outcome]:
     """Section 3: N power sums of N random numbers decode to the numbers (the notebook's
-    draws: 200 sets of each size N = 1..6 from torch's generator, seeded with ``seed``)."""
+    draws: 200 sets of each size N = 1..6 from torch's generator, seeded with ``seed``). The
+    power sums are computed here in NumPy, from the sorted numbers; the decoding is the lab's
+    (:func:`labcode.encodings.decode_power_sums`)."""
     seed_everything(seed)
     worst = 0.0
     for n in range(1, 7):
         sets = torch.rand(200, n, 1, dtype=torch.float64)
         for x in np.sort(sets[..., 0].numpy(), axis=1):
             p = [np.sum(x**k) for k in range(1, n + 1)]
-            e = [1.0]
-            for k in range(1, n + 1):
-                e.append(sum((-1) ** (i - 1) * e[k - i] * p[i - 1] for i in range(1, k + 1)) / k)
-            roots = np.sort(np.roots([(-1) ** k * e[k] for k in range(n + 1)]).real)
-            worst = max(worst, float(np.abs(roots - x).max()))
+            worst = max(worst, float(np.abs(decode_power_sums(p) - x).max()))
     return [Outcome("power sums of N = 1..6 random numbers decode to within 1e-5", worst,
                     worst < 1e-5)]
 
 
-@lab("11")
-def lab11(seed: int) -> list[Outcome]:
+def run(seed: int) -> list[Outcome]:
     errors = {}
     for task in ("sorted", "median"):
         seed_everything(seed)

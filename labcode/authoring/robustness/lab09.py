@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from labcode.authoring.robustness import Outcome, lab
+from labcode.authoring.robustness.framework import Outcome
 from labcode.digits import count_params
 from labcode.equivariant import (
     AttentionScorer,
@@ -26,14 +26,16 @@ from labcode.equivariant import (
     FlatMLPScorer,
     PerElementScorer,
     SetAttentionBlock,
+    concatenate,
     farthest_point,
     index_accuracy,
     index_equivariance,
     make_odd_one_out,
+    reorder,
 )
 from labcode.pooling import PMA
 from labcode.reproducibility import seed_everything
-from labcode.streaming import stream_pma
+from labcode.streaming import aggregate, stream_pma
 from labcode.symmetry import equivariance_deviation, minibatch_consistency_error
 from labcode.training import train_steps
 
@@ -50,10 +52,6 @@ MODELS = {
 SET_MODELS = ("equivariant, sum", "equivariant, max", "per element", "attention (SAB)")
 
 
-def _concatenate(parts: list[torch.Tensor], sizes: list[int]) -> torch.Tensor:
-    return torch.cat(parts, dim=1)
-
-
 def consistency(seed: int) -> dict[str, float]:
     """Section 2: chunked vs whole, per-element Linear, both equivariant layers, a SAB, and
     the two-pass streaming of an equivariant layer."""
@@ -65,12 +63,12 @@ def consistency(seed: int) -> dict[str, float]:
     errors: dict[str, float] = {}
     with torch.no_grad():
         errors["per-element Linear"] = minibatch_consistency_error(
-            per_element, _concatenate, big, CHUNKS)
+            per_element, concatenate, big, CHUNKS)
         for pool, layer in layers.items():
             errors[f"equivariant, {pool}"] = minibatch_consistency_error(
-                layer, _concatenate, big, CHUNKS)
+                layer, concatenate, big, CHUNKS)
         errors["SAB"] = minibatch_consistency_error(
-            lambda x: sab(embed(x)), _concatenate, big, CHUNKS)
+            lambda x: sab(embed(x)), concatenate, big, CHUNKS)
         chunks = big.split(CHUNKS, dim=1)
         torch.manual_seed(1 + seed)
         for pool in ("sum", "max"):
@@ -91,8 +89,7 @@ def consistency(seed: int) -> dict[str, float]:
             streamed = stream_pma(inducing, parts)
             errors[f"ISAB first step, {dtype}"] = float(
                 (streamed - whole).abs().max() / whole.abs().max())
-            sizes = torch.tensor(CHUNKS, dtype=dtype).view(-1, 1, 1)
-            mean = (sizes * torch.stack([inducing(p) for p in parts])).sum(0) / sizes.sum()
+            mean = aggregate([inducing(p) for p in parts], CHUNKS, "mean")
             errors[f"ISAB first step, mean of chunk outputs, {dtype}"] = float(
                 (mean - whole).abs().max() / whole.abs().max())
     return errors
@@ -108,20 +105,12 @@ def _partitions(items: int, blocks: int) -> int:
     return sum(stirling[items][: blocks + 1])
 
 
-def _reorder(X: torch.Tensor, y: torch.Tensor, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The notebook's ``reorder``: a random order per set; ``y`` follows the odd point."""
-    g = torch.Generator().manual_seed(seed)
-    order = torch.rand(X.shape[:2], generator=g).argsort(dim=1)
-    inverse = order.argsort(dim=1)
-    return X.gather(1, order[..., None].expand_as(X)), inverse.gather(1, y[:, None]).squeeze(1)
-
-
 def comparison(seed: int) -> dict[str, dict[str, float]]:
     """Sections 3-4: train the five scorers on the same draws; accuracy and equivariance on
     the fixed test set."""
     seed_everything(seed)
     X_test, y_test = make_odd_one_out(1000, generator=1000)
-    X_moved, y_moved = _reorder(X_test, y_test, seed=1)
+    X_moved, y_moved = reorder(X_test, y_test, seed=1)
     origin = X_test.norm(dim=-1).argmax(dim=1)
     X_new, y_new = make_odd_one_out(1000, generator=1000 + seed)
     out: dict[str, dict[str, float]] = {
@@ -153,8 +142,7 @@ def comparison(seed: int) -> dict[str, dict[str, float]]:
     return out
 
 
-@lab("09")
-def lab09(seed: int) -> list[Outcome]:
+def run(seed: int) -> list[Outcome]:
     """Lab 09's claims (see the module docstring for what varies with the seed)."""
     err = consistency(seed)
     res = comparison(seed)

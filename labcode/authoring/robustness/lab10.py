@@ -11,38 +11,28 @@ generator seeded with ``seed``.
 from __future__ import annotations
 
 import torch
-from torch import nn
 
-from labcode.authoring.robustness import Outcome, lab
+from labcode.authoring.robustness.framework import Outcome
 from labcode.pointclouds import (
+    CLASSIFIERS,
     PointMLP,
     accuracy,
+    build_classifier,
     critical_points,
     delete_points,
-    invariant_features,
+    fit_classifier,
+    invariant_by_height,
     make_point_clouds,
-    random_rotate_z,
-    sort_points,
     within_class_share,
     without_rho_biases,
 )
-from labcode.pooling_tasks import PooledSetModel
 from labcode.reproducibility import seed_everything
-from labcode.training import train_steps
 
+#: The notebook's settings.
 N_POINTS, NOISE = 32, 0.05
-NAMES = ("max", "mean", "sum", "MLP, sorted by z", "MLP, unsorted")
+NAMES = CLASSIFIERS
 POOLINGS = ("max", "mean", "sum")
 FRACTIONS = (0.0, 0.25, 0.5, 0.75, 0.9)
-
-
-def _build(name: str) -> nn.Module:
-    if name == "MLP, unsorted":
-        return PointMLP(N_POINTS, hidden_dim=128, out_features=5)
-    if name == "MLP, sorted by z":
-        return PointMLP(N_POINTS, hidden_dim=128, out_features=5, sort_by="z")
-    return PooledSetModel(name, in_features=3, hidden_dim=32, out_features=5,
-                          rho_hidden_dim=32)
 
 
 def _upright_recipes(seed: int, X_test: torch.Tensor, y_test: torch.Tensor
@@ -53,38 +43,25 @@ def _upright_recipes(seed: int, X_test: torch.Tensor, y_test: torch.Tensor
     X_test_up, y_test_up = make_point_clouds(1000, N_POINTS, noise=NOISE, generator=100,
                                              rotate=False)
 
-    def invariant_by_height(X: torch.Tensor) -> torch.Tensor:
-        return invariant_features(sort_points(X, "z"))
+    def as_is(X: torch.Tensor) -> torch.Tensor:
+        return X
 
-    recipes = {
-        "nothing": (lambda: _build("MLP, sorted by z"), lambda X: X, False),
-        "augmentation": (lambda: _build("MLP, sorted by z"), lambda X: X, True),
+    recipes = {  # name: (a fresh model, its input, augmentation)
+        "nothing": (lambda: build_classifier("MLP, sorted by z", N_POINTS), as_is, False),
+        "augmentation": (lambda: build_classifier("MLP, sorted by z", N_POINTS), as_is, True),
         "invariant features": (lambda: PointMLP(N_POINTS, hidden_dim=128, out_features=5,
                                                 in_features=2), invariant_by_height, False),
     }
     upright, turned = {}, {}
     for name, (make, prepare, augment) in recipes.items():
         torch.manual_seed(seed)
-        model = make()
-        draws = torch.Generator().manual_seed(seed)
-
-        def draw(batch_size: int, draws: torch.Generator = draws, prepare=prepare,
-                 augment: bool = augment) -> tuple[torch.Tensor, torch.Tensor]:
-            rows = torch.randint(len(X_up), (batch_size,), generator=draws)
-            X = X_up[rows]
-            if augment:
-                X = random_rotate_z(X, generator=draws)
-            return prepare(X), y_up[rows]
-
-        train_steps(model, draw, steps=300, batch_size=32, lr=3e-3,
-                    loss_fn=nn.CrossEntropyLoss(), progress=False)
+        model = fit_classifier(make(), X_up, y_up, seed, augment=augment, prepare=prepare)
         upright[name] = accuracy(model, prepare(X_test_up), y_test_up)
         turned[name] = accuracy(model, prepare(X_test), y_test)
     return upright, turned
 
 
-@lab("10")
-def lab10(seed: int) -> list[Outcome]:
+def run(seed: int) -> list[Outcome]:
     """Lab 10: the accuracy table, deleting points, more points, critical points."""
     seed_everything(seed)
     X_train, y_train = make_point_clouds(1000, N_POINTS, noise=NOISE, generator=seed)
@@ -92,16 +69,7 @@ def lab10(seed: int) -> list[Outcome]:
     models, train_acc, acc = {}, {}, {}
     for name in NAMES:
         torch.manual_seed(seed)
-        model = _build(name)
-        draws = torch.Generator().manual_seed(seed)
-
-        def draw(batch_size: int, draws: torch.Generator = draws
-                 ) -> tuple[torch.Tensor, torch.Tensor]:
-            rows = torch.randint(len(X_train), (batch_size,), generator=draws)
-            return X_train[rows], y_train[rows]
-
-        train_steps(model, draw, steps=300, batch_size=32, lr=3e-3,
-                    loss_fn=nn.CrossEntropyLoss(), progress=False)
+        model = fit_classifier(build_classifier(name, N_POINTS), X_train, y_train, seed)
         models[name] = model
         train_acc[name] = accuracy(model, X_train, y_train)
         acc[name] = accuracy(model, X_test, y_test)
