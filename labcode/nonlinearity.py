@@ -33,6 +33,8 @@ def plot_phi_on_data(phis: dict[str, Callable[[Any], Any]],
 
     ``phis`` maps a panel title to a callable that takes a float tensor ``(n, 1)`` and returns
     ``(n, 1)`` (e.g. ``model.phi``).
+
+    Defined in Lab 05.
     """
     if not isinstance(phis, dict) or not phis or not all(callable(f) for f in phis.values()):
         raise TypeError("phis must be a non-empty dict {panel title: callable phi}")
@@ -60,7 +62,10 @@ def plot_phi_on_data(phis: dict[str, Callable[[Any], Any]],
 def plot_pooled_by_class(pooled: dict[str, object], y: object, ax: Axes | None = None) -> Axes:
     """What rho sees: ``sum_i phi(x_i)`` of every instance, one column per model, one marker
     per class. ``pooled`` maps a model's label to its pooled values ``(N,)``; ``y`` holds the
-    classes (0 or 1) of the N instances."""
+    classes (0 or 1) of the N instances.
+
+    Defined in Lab 05.
+    """
     if not isinstance(pooled, dict) or not pooled:
         raise TypeError("pooled must be a non-empty dict {model label: pooled values (N,)}")
     labels = as_numpy(y).reshape(-1)
@@ -87,6 +92,8 @@ def nonlinearity_toggle(models: dict[str, object], X: object, y: object) -> widg
     ``models`` maps labels ("tanh", "none"...) to trained ``DeepSet`` models with
     ``latent_dim=1``; ``X, y`` is a batch of the 1/3-vs-1/5 task. Shows ``sum_i phi(x_i)`` per
     class.
+
+    Defined in Lab 05.
     """
     if not isinstance(models, dict) or not models:
         raise TypeError("models must be a non-empty dict {label: DeepSet}")

@@ -65,6 +65,8 @@ class PooledSetModel(nn.Module):
     ``rho``: Linear + ReLU, Linear to ``out_features``.
     ``pma_feedforward=False`` (attention only) builds the PMA without its feed-forward block,
     so that the attention pooling, like the others, is followed by ``rho`` alone.
+
+    Defined in Lab 07.
     """
 
     POOLINGS = ("sum", "mean", "max", "attention", "slots")
@@ -132,6 +134,8 @@ def plot_accuracy_heatmaps(accuracy: dict[tuple[str, str], dict[str, float]],
     ``accuracy[task, column][group]`` is a number in [0, 1]; ``columns`` are the poolings and
     any baselines; a white line separates the first ``n_learned`` columns (the learned
     poolings) from the rest.
+
+    Defined in Lab 07.
     """
     tasks, columns, groups = list(tasks), list(columns), list(groups)
     if not tasks or not columns or not groups:
