@@ -14,10 +14,13 @@ import pytest
 from labcode.authoring import robustness
 from labcode.authoring.cli import main as cli
 from labcode.authoring.robustness import Outcome
+from tests.conftest import SOLUTIONS
 
 PACKAGE = Path(robustness.__file__).parent
 PACKAGE_NAME = "labcode.authoring.robustness"
 LAB_FILE = re.compile(r"lab(\d\d)\.py")
+#: The course's labs, one per solution notebook ("01", "02", ...): each has a robustness module.
+COURSE_LABS = sorted(p.name[:2] for p in SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))
 #: Modules that load other modules by name or by file: the package lists its labs instead.
 DYNAMIC = {"importlib", "pkgutil", "glob", "runpy"}
 
@@ -56,10 +59,10 @@ def test_labs_lists_every_lab_module_in_order_and_nothing_else():
     assert list(robustness.LABS) == sorted(files), (
         "LABS (labcode/authoring/robustness/__init__.py) must list every labNN.py beside it, "
         f"in order: it lists {list(robustness.LABS)}, the folder holds {sorted(files)}")
-    assert list(robustness.LABS) == [f"{n:02d}" for n in range(1, 12)]
+    assert list(robustness.LABS) == COURSE_LABS
 
 
-@pytest.mark.parametrize("name", [f"{n:02d}" for n in range(1, 12)])
+@pytest.mark.parametrize("name", COURSE_LABS)
 def test_every_listed_lab_module_imports_and_runs_its_own_function(name):
     module = importlib.import_module(f"labcode.authoring.robustness.lab{name}")
     assert robustness.LABS[name] is module.run
@@ -115,7 +118,7 @@ def test_the_import_check_finds_a_lab_import_in_any_form(source):
 
 def test_the_import_check_finds_the_packages_own_lab_imports():
     assert lab_imports(module_imports("__init__.py")) == [
-        f"{PACKAGE_NAME}.lab{n:02d}" for n in range(1, 12)]
+        f"{PACKAGE_NAME}.lab{n}" for n in COURSE_LABS]
 
 
 def test_the_package_lists_its_labs_instead_of_finding_them():
@@ -123,7 +126,7 @@ def test_the_package_lists_its_labs_instead_of_finding_them():
     assert not imports & DYNAMIC, f"__init__.py loads modules dynamically: {imports & DYNAMIC}"
 
 
-@pytest.mark.parametrize("name", [f"{n:02d}" for n in range(1, 12)])
+@pytest.mark.parametrize("name", COURSE_LABS)
 def test_a_lab_module_imports_the_framework_and_no_other_lab(name):
     imports = module_imports(f"lab{name}.py")
     assert f"{PACKAGE_NAME}.framework" in imports
