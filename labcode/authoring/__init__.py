@@ -6,6 +6,8 @@
 - :mod:`labcode.authoring.robustness` -- the labs' headline claims over seeds (``make robustness``)
 - :mod:`labcode.authoring.grading` -- nbgrader's metadata in the solution notebooks, the nbgrader
   course built from them, autograding of collected notebooks (``make grade``)
+- :mod:`labcode.authoring.new_lab` -- a new lab from a small template, registered everywhere
+  (``python -m labcode.authoring new-lab NN slug``)
 - :mod:`labcode.authoring.cli` -- ``python -m labcode.authoring``, the command line behind them
 
 They need the optional dependencies ``pip install labcode[authoring]`` (nbformat, nbclient,

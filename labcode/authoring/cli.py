@@ -1,6 +1,7 @@
 """The authoring tools' command line: ``python -m labcode.authoring strip [--check]``,
 ``execute``, ``bench``, ``robustness``, ``nbgrader-metadata [--check]``, ``grade`` (behind
-``make student``, ``outputs``, ``bench``, ``robustness``, ``grade``)."""
+``make student``, ``outputs``, ``bench``, ``robustness``, ``grade``), and ``new-lab NN slug``
+(a new lab from the template: ``labcode.authoring.new_lab``)."""
 
 from __future__ import annotations
 
@@ -99,6 +100,12 @@ def _robustness(args: argparse.Namespace) -> int:
     return main(args.labs, args.seeds)
 
 
+def _new_lab(args: argparse.Namespace) -> int:
+    from labcode.authoring.new_lab import main
+
+    return main(args.number, args.slug, args.title, args.exercise)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m labcode.authoring``."""
     parser = argparse.ArgumentParser(prog="python -m labcode.authoring")
@@ -144,6 +151,17 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--notebook-timeout", type=int, default=600,
                        help="seconds a whole notebook may take; then it scores 0 (default: 600)")
     grade.set_defaults(func=_grade)
+    new_lab = sub.add_parser("new-lab", help="create lab NN from a small template and register "
+                                             "it; prints what to fill in")
+    new_lab.add_argument("number", metavar="NN", help="two digits, e.g. 12")
+    new_lab.add_argument("slug", help="a lowercase Python name, e.g. set_transformers: "
+                                      "solutions/NN_slug.ipynb, labcode/slug.py")
+    new_lab.add_argument("--title", help='the lab\'s title (default: from the slug, "Set '
+                                         'transformers")')
+    new_lab.add_argument("--exercise", default="sum_pool", metavar="NAME",
+                         help="the template exercise's function, checked by checks.check_NAME "
+                              "(default: sum_pool)")
+    new_lab.set_defaults(func=_new_lab)
     args = parser.parse_args(argv)
     return args.func(args)
 
