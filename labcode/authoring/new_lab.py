@@ -82,7 +82,8 @@ class Lab:
 
 # --------------------------------------------------------------------------- the templates
 # Placeholders: __NN__ (two digits), __N__ (the number), __SLUG__, __TITLE__, __FN__ (the
-# exercise's function), __LABEL__ (its exercise label).
+# exercise's function); in the notebook also __LABEL__ and __QUESTION__ (the exercises' labels)
+# and __IMPORTS__ (what the setup cell imports from labcode).
 
 TOPIC_MODULE = '''"""__TITLE__, Lab __NN__: the sets this lab's experiments draw.
 
@@ -507,6 +508,9 @@ def validate(root: Path, number: str, slug: str, title: str | None,
             raise NewLabError(f"the {what} must be a lowercase Python identifier (letters, "
                               f"digits, underscores; a letter first), got {name!r}")
     title = " ".join((title or slug.replace("_", " ").capitalize()).split())
+    if not title or re.search(r"[|`<>]", title):
+        raise NewLabError(f"the title goes into Markdown tables and links: give one without "
+                          f"|, `, < or >, got {title!r}")
     lab = Lab(number, slug, title, exercise)
     taken = [f"lab {number}: {p.relative_to(root).as_posix()} exists"
              for p in sorted({*root.glob(f"solutions/{number}_*.ipynb"),

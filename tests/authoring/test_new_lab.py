@@ -83,15 +83,17 @@ def test_ruff_passes_on_the_new_files(repo):
 
 def test_student_notebook_grading_metadata_and_robustness_over_five_seeds(repo):
     copy, _ = repo
-    for command in (["strip", "--check"], ["nbgrader-metadata", "--check"],
+    for command in (["strip", "--check", f"{NAME}.ipynb"],
+                    ["nbgrader-metadata", "--check", f"{NAME}.ipynb"],
                     ["robustness", "--labs", NUMBER]):
         checked = run(["-m", "labcode.authoring", *command], copy)
         assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "every claim holds on at least 4 of 5 seeds" in checked.stdout, checked.stdout
 
 
-# The repository's tests that enumerate the labs, with the new lab's cases among them; the
-# new notebook's own cell by nbval; the new self-check's and topic module's tests.
+# The repository's tests that enumerate the labs, with the new lab's cases among them (those
+# of the other labs are the repository's own business), the new notebook's cells by nbval, and
+# the new self-check's and topic module's tests.
 TESTS = [
     f"solutions/{NAME}.ipynb",
     f"tests/checks/test_lab{NUMBER}.py",
@@ -100,7 +102,6 @@ TESTS = [
     "tests/unit/test_plots.py::test_every_public_figure_function_is_tested",
     "tests/authoring/test_robustness.py",
     "tests/notebooks/test_notebooks.py::test_there_are_solution_notebooks",
-    "tests/notebooks/test_notebooks.py::test_regenerating_student_notebooks_changes_nothing",
 ] + [f"{module}::{test}[{case}]" for module, tests, case in [
     ("tests/notebooks/test_notebooks.py",
      ["test_no_solution_line_leaks_into_the_student_notebook",
@@ -179,6 +180,12 @@ def test_new_lab_refuses_and_writes_nothing(number, slug, exercise, message, cap
     assert calls == []
     err = capsys.readouterr().err
     assert err.startswith("new-lab: nothing written.\n") and message in err, err
+
+
+@pytest.mark.parametrize("title", ["Sets | bags", "The `sum`", "<b>Sets</b>", "  "])
+def test_new_lab_refuses_a_title_that_breaks_the_markdown(title):
+    with pytest.raises(new_lab.NewLabError, match="title"):
+        new_lab.validate(ROOT, "98", SLUG, title)
 
 
 def test_new_lab_refuses_outside_the_repository_root(tmp_path):

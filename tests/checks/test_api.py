@@ -9,7 +9,7 @@ import pytest
 
 from labcode import checks
 from labcode.checks import _common, api
-from tests.conftest import assert_hint, assert_not_implemented, verdict
+from tests.conftest import ROOT, assert_hint, assert_not_implemented, verdict
 
 
 def documented_example() -> dict:
@@ -80,3 +80,20 @@ def raise_(error):
 def test_the_raises_predicates(fn, value_error, clear_error):
     assert api.raises_value_error(fn, 1) is value_error
     assert api.raises_clear_error(fn, 1) is clear_error
+
+
+def test_the_example_of_the_instructors_guide_works_as_it_says(capsys):
+    """book/instructors.md, "Writing a self-check": its check, and the verdicts it names."""
+    guide = (ROOT / "book" / "instructors.md").read_text(encoding="utf-8")
+    section = guide.split("### Writing a self-check\n", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```\n", 1)[0]
+    namespace: dict = {}
+    exec(compile(code, "<book/instructors.md>", "exec"), namespace)
+    check_sum_pool = namespace["check_sum_pool"]
+    out = verdict(check_sum_pool, lambda X: X.sum(dim=1), capsys)
+    assert out == "✓ sum_pool: all 3 checks passed.\n" and out.strip() in " ".join(section.split())
+    out = verdict(check_sum_pool, lambda X: X.sum(dim=1) + 1, capsys)
+    assert out.startswith("✗ sum_pool: 2 checks passed, then one failed.\n   Hint: a set of one")
+    assert "✗ sum_pool: 2 checks passed, then one failed." in " ".join(section.split())
+    out = verdict(check_sum_pool, lambda X: X.sum(dim=1, keepdim=True), capsys)
+    assert out.startswith("✗ sum_pool: 0 checks passed, then one failed.\n   Hint: sum_pool(X)")
