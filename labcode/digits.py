@@ -9,7 +9,9 @@ Nothing is downloaded: every set is drawn from a seeded generator.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -30,6 +32,7 @@ from labcode._validate import (
     check_sets,
 )
 from labcode.plots import COLUMN_WIDTH, running_mean, stacked, styled
+from labcode.training import TrainSettings
 from labcode.widgets import link, text_stack
 
 #: The test cardinalities of the digit-sum task: 5, 10, ..., 100.
@@ -189,8 +192,25 @@ def count_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-#: What ``evaluate_by_cardinality`` returns: lists indexed like the test sets.
-Results = dict[str, list[float]]
+@dataclass(frozen=True)
+class Score:
+    """How a model did on the test sets of one cardinality: ``accuracy`` of the rounded
+    predictions, their mean absolute error ``mae``, ``mean_error`` (prediction - target: its
+    sign says whether the model over- or under-estimates), ``max_prediction`` and ``n_sets``.
+
+    Defined in Lab 02.
+    """
+
+    accuracy: float
+    mae: float
+    mean_error: float
+    max_prediction: float
+    n_sets: int
+
+
+#: What ``evaluate_by_cardinality`` returns: a ``Score`` per cardinality,
+#: ``results[10].accuracy``.
+Results = dict[int, Score]
 
 
 def deepsets_param_count(input_dim: int = 11, embedding_dim: int = 128,
@@ -280,10 +300,8 @@ def evaluate_by_cardinality(
 ) -> Results:
     """Accuracy and MAE of ``model`` on each group of test sets (one cardinality per group).
 
-    Uses the first ``max_sets`` sets of each group (all when None). Returns a dict of lists,
-    one entry per group: ``cardinality``, ``accuracy``, ``mae``, ``mean_error`` (the mean of
-    prediction - target, whose sign says whether the model over- or under-estimates) and
-    ``n_sets``.
+    Uses the first ``max_sets`` sets of each group (all when None). Returns a :class:`Score`
+    for each cardinality, in the order of the groups: ``results[10].accuracy``.
 
     Defined in Lab 02.
     """
@@ -295,8 +313,7 @@ def evaluate_by_cardinality(
                          f"{len(X_test)} and {len(y_test)}")
     if max_sets is not None:
         max_sets = check_int("max_sets", max_sets, 1)
-    results: Results = {"cardinality": [], "accuracy": [], "mae": [], "mean_error": [],
-                        "max_prediction": [], "n_sets": []}
+    results: Results = {}
     for i, (X, y) in enumerate(zip(X_test, y_test, strict=True)):
         X = check_set_array(X, f"X_test[{i}]")[:max_sets]
         y = as_array(f"y_test[{i}]", y)
@@ -314,12 +331,8 @@ def evaluate_by_cardinality(
             raise TypeError("metric_fn(pred, target) must return a pair (accuracy, mae), got "
                             f"{type(metrics).__name__}")
         acc, mae = metrics
-        results["cardinality"].append(int(X.shape[1]))
-        results["accuracy"].append(float(acc))
-        results["mae"].append(float(mae))
-        results["mean_error"].append(float(np.mean(pred - y)))
-        results["max_prediction"].append(float(pred.max()))
-        results["n_sets"].append(len(X))
+        results[int(X.shape[1])] = Score(float(acc), float(mae), float(np.mean(pred - y)),
+                                         float(pred.max()), len(X))
     return results
 
 
@@ -333,15 +346,15 @@ def results_table(results: dict[str, Results], every: int = 1) -> str:
     Defined in Lab 02.
     """
     names = list(results)
-    cards = results[names[0]]["cardinality"]
-    if any(r["cardinality"] != cards for r in results.values()):
+    cards = list(results[names[0]])
+    if any(list(r) != cards for r in results.values()):
         raise ValueError("every model must be evaluated on the same cardinalities")
     head = f"{'M':>4}" + "".join(f"{n + ' acc':>16}{n + ' MAE':>16}" for n in names)
     lines = [head]
-    for i in range(0, len(cards), every):
-        row = f"{cards[i]:>4}"
+    for m in cards[::every]:
+        row = f"{m:>4}"
         for n in names:
-            row += f"{results[n]['accuracy'][i]:>16.2f}{results[n]['mae'][i]:>16.2f}"
+            row += f"{results[n][m].accuracy:>16.2f}{results[n][m].mae:>16.2f}"
         lines.append(row)
     return "\n".join(lines)
 
@@ -392,55 +405,124 @@ def output_bound(model: nn.Module) -> float:
     return float(last.weight.detach().abs().sum()) + bias
 
 
-def seed_study(
-    models: dict[str, Callable[[], nn.Module]],
-    seeds: Sequence[int],
-    train_data: tuple[np.ndarray, np.ndarray],
-    test_data: tuple[Sequence[np.ndarray], Sequence[np.ndarray]],
-    settings: dict[str, object],
-    cardinalities: Sequence[int] = (10, 50, 100),
-    device: torch.device | str = "cpu",
-) -> list[dict[str, object]]:
-    """Train every model from every seed; score it at a few cardinalities.
-
-    ``models`` maps a name to a function that builds a fresh model; ``torch.manual_seed(seed)``
-    runs just before it, and ``seed`` also orders the mini-batches. ``settings`` are keyword
-    arguments of :func:`labcode.training.train`. Returns one row per (model, seed): ``model``,
-    ``seed``, ``accuracy`` and ``mae`` ({M: value}), ``p`` (what one padding position adds,
-    ``c(0)``), ``ebar`` (the mean digit error ``c(t) - t`` over the digits 1 to 10), ``b`` (the
-    bias), ``corrected`` ({M: accuracy after subtracting ``(M - 10) p``}) and ``seconds``.
+@dataclass(frozen=True)
+class SeedRow:
+    """One initialisation of ``seed_study``: ``accuracy`` and ``mae`` ({M: value}), ``p`` (what
+    one padding position adds, ``c(0)``), ``ebar`` (the mean digit error ``c(t) - t`` over the
+    digits 1 to 10), ``b`` (the bias), ``corrected`` ({M: accuracy after subtracting
+    ``(M - 10) p``}) and the training time ``seconds`` (0 for a model given as trained).
 
     Defined in Lab 02.
     """
-    from labcode.training import train
 
+    model: str
+    seed: int
+    accuracy: dict[int, float]
+    mae: dict[int, float]
+    p: float
+    ebar: float
+    b: float
+    corrected: dict[int, float]
+    seconds: float
+
+
+def token_counts(X: np.ndarray, input_dim: int = 11) -> np.ndarray:
+    """How many times each token ``0..input_dim-1`` occurs in each row of ``X``, as a float32
+    array ``(n_sets, input_dim)``: a multiset of digits is its histogram.
+
+    Defined in Lab 02.
+    """
+    X = check_set_array(X)
+    return np.stack([(t == X).sum(axis=1) for t in range(input_dim)], axis=1).astype(np.float32)
+
+
+def _counts_forward(model: DeepSets, counts: torch.Tensor) -> torch.Tensor:
+    """``model`` on sets given as token counts: ``sum_i phi(x_i) = counts @ phi(tokens)``."""
+    table = model.tanh(model.fc1(model.embedding.weight))  # phi of each token (input_dim, h2)
+    if model.mask_padding:
+        table = table * (torch.arange(model.input_dim) != 0).unsqueeze(-1)
+    return model.fc2(counts @ table).squeeze(-1)
+
+
+def _train_on_counts(model: DeepSets, counts: np.ndarray, y: np.ndarray,
+                     settings: TrainSettings, seed: int) -> None:
+    """``train(model, X, y, seed=seed, **settings)``, with every batch given as its counts:
+    the same batches, loss and updates, to float rounding."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
+    loss_fn, rng = nn.L1Loss(), np.random.default_rng(seed)
+    counts_t, y_t = torch.from_numpy(counts), torch.as_tensor(y, dtype=torch.float32)
+    for epoch in range(settings.epochs):
+        if settings.final_lr is not None and epoch == settings.epochs - 1:
+            for group in optimizer.param_groups:
+                group["lr"] = settings.final_lr
+        order = torch.from_numpy(rng.permutation(len(counts)))
+        for idx in order.split(settings.batch_size):
+            loss = loss_fn(_counts_forward(model, counts_t[idx]), y_t[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    model.eval()
+
+
+def seed_study(
+    seeds: Sequence[int],
+    train_data: tuple[np.ndarray, np.ndarray],
+    test_data: tuple[Sequence[np.ndarray], Sequence[np.ndarray]],
+    settings: TrainSettings,
+    cardinalities: Sequence[int] = (10, 50, 100),
+    trained: dict[tuple[str, int], nn.Module] | None = None,
+) -> list[SeedRow]:
+    """Train ``DeepSets`` and ``DeepSets(mask_padding=True)`` ("MaskedDeepSets") from every
+    seed under ``settings``; score each at a few cardinalities.
+
+    ``torch.manual_seed(seed)`` runs just before a model is built, and ``seed`` also orders the
+    mini-batches, as ``train(..., seed=seed)`` does. A model already trained that way can be
+    given in ``trained`` as ``{(name, seed): model}``: it is scored, not retrained (training
+    again would differ by rounding). Training and scoring read each set as its token counts
+    (:func:`token_counts`), many times faster than element by element; every model is checked
+    against its own ``forward`` first.
+
+    Defined in Lab 02.
+    """
     (X_train, y_train), (X_test, y_test) = train_data, test_data
     index = {int(X.shape[1]): i for i, X in enumerate(X_test)}
     missing = [m for m in cardinalities if m not in index]
     if missing:
         raise ValueError(f"no test sets of cardinality {missing}; have {sorted(index)}")
-    rows: list[dict[str, object]] = []
-    for name, build in models.items():
+    counts = token_counts(X_train)
+    rows: list[SeedRow] = []
+    for name, masked in (("DeepSets", False), ("MaskedDeepSets", True)):
         for seed in seeds:
-            torch.manual_seed(seed)
-            model = build().to(device)
-            history = train(model, X_train, y_train, seed=seed, progress=False,
-                            **settings)  # type: ignore[arg-type]
+            model, seconds = (trained or {}).get((name, seed)), 0.0
+            if model is None:
+                torch.manual_seed(seed)
+                model = DeepSets(mask_padding=masked)
+                probe = torch.as_tensor(X_train[:64])
+                with torch.no_grad():
+                    same = torch.allclose(_counts_forward(model, torch.from_numpy(
+                        counts[:64])), model(probe), rtol=1e-5, atol=1e-5)
+                assert same, "token counts must give the model's own predictions"
+                start = time.perf_counter()
+                _train_on_counts(model, counts, y_train, settings, seed)
+                seconds = time.perf_counter() - start
             c, b = element_contributions(model)
             p, ebar = float(c[0]), float(np.mean(c[1:11] - np.arange(1, 11)))
             accuracy, mae, corrected = {}, {}, {}
             for m in cardinalities:
                 X, y = X_test[index[m]], y_test[index[m]]
-                pred = predict(model, X)
+                if isinstance(model, DeepSets):  # ours: read the sets as counts
+                    with torch.no_grad():
+                        pred = _counts_forward(model, torch.from_numpy(
+                            token_counts(X))).double().numpy()
+                else:
+                    pred = predict(model, X)
                 accuracy[m], mae[m] = accuracy_and_mae(pred, y)
                 corrected[m] = accuracy_and_mae(pred - (m - 10) * p, y)[0]
-            rows.append({"model": name, "seed": seed, "accuracy": accuracy, "mae": mae,
-                         "p": p, "ebar": ebar, "b": b, "corrected": corrected,
-                         "seconds": history.seconds})
+            rows.append(SeedRow(name, seed, accuracy, mae, p, ebar, b, corrected, seconds))
     return rows
 
 
-def seed_table(rows: list[dict[str, object]]) -> str:
+def seed_table(rows: list[SeedRow]) -> str:
     """``seed_study``'s rows as a text table: accuracy per cardinality; at the largest one, M,
     the two terms of the mean error ``M (ebar - p)`` and ``(M - 10) p`` (``p`` the padding
     contribution ``c(0)``, ``ebar`` the mean digit error); and the accuracy at M once the
@@ -448,19 +530,18 @@ def seed_table(rows: list[dict[str, object]]) -> str:
 
     Defined in Lab 02.
     """
-    cards = list(rows[0]["accuracy"])  # type: ignore[call-overload]
-    width = max(len(str(r["model"])) for r in rows) + 2
+    cards = list(rows[0].accuracy)
+    width = max(len(r.model) for r in rows) + 2
     head = f"{'model':<{width}}{'seed':>4}" + "".join(f"{'M = ' + str(m):>9}" for m in cards)
     last = cards[-1]
     lines = [head + f"{f'{last}(ē-p)':>10}{f'{last - 10}p':>7}"
              f"{f'M = {last} - {last - 10}p':>15}"]  # <= 79 wide
     for r in rows:
-        acc = r["accuracy"]
-        lines.append(f"{r['model']:<{width}}{r['seed']:>4}"
-                     + "".join(f"{acc[m]:>9.2f}" for m in cards)  # type: ignore[index]
-                     + f"{last * (r['ebar'] - r['p']):>+10.3f}"  # type: ignore[operator]
-                     + f"{(last - 10) * r['p']:>+7.2f}"  # type: ignore[operator]
-                     + f"{r['corrected'][last]:>15.2f}")  # type: ignore[index]
+        lines.append(f"{r.model:<{width}}{r.seed:>4}"
+                     + "".join(f"{r.accuracy[m]:>9.2f}" for m in cards)
+                     + f"{last * (r.ebar - r.p):>+10.3f}"
+                     + f"{(last - 10) * r.p:>+7.2f}"
+                     + f"{r.corrected[last]:>15.2f}")
     return "\n".join(lines)
 
 
@@ -529,18 +610,19 @@ def plot_sums_by_cardinality(X: np.ndarray, y: np.ndarray, mean_digit: float | N
     return ax
 
 
-def _check_results(results: object) -> dict[str, dict[str, list[float]]]:
+def _check_results(results: object) -> dict[str, Results]:
     if not isinstance(results, dict) or not results:
         raise TypeError("results must be a non-empty dict {model name: evaluation results}")
     for name, r in results.items():
-        if not isinstance(r, dict) or not {"cardinality", "accuracy", "mae"} <= set(r):
-            raise ValueError(f"results[{name!r}] must hold 'cardinality', 'accuracy' and 'mae' "
-                             "lists (what labcode.digits.evaluate_by_cardinality returns)")
+        if not isinstance(r, dict) or not r or not all(isinstance(s, Score)
+                                                       for s in r.values()):
+            raise ValueError(f"results[{name!r}] must map each cardinality to a Score (what "
+                             "labcode.digits.evaluate_by_cardinality returns)")
     return results
 
 
 @styled
-def plot_results(results: dict[str, dict[str, list[float]]], train_max_card: int | None = 10
+def plot_results(results: dict[str, Results], train_max_card: int | None = 10
                  ) -> plt.Figure:
     """Accuracy (left) and mean absolute error (right, log scale) against the cardinality.
 
@@ -554,13 +636,14 @@ def plot_results(results: dict[str, dict[str, list[float]]], train_max_card: int
     markers = ["o", "s", "^", "D"]
     for i, (name, r) in enumerate(results.items()):
         style = {"color": f"C{i}", "marker": markers[i % len(markers)], "ms": 4, "label": name}
-        ax1.plot(r["cardinality"], r["accuracy"], **style)
-        ax2.plot(r["cardinality"], r["mae"], **style)
+        cards = list(r)
+        ax1.plot(cards, [s.accuracy for s in r.values()], **style)
+        ax2.plot(cards, [s.mae for s in r.values()], **style)
     for ax in (ax1, ax2):
         if train_max_card is not None:
             ax.axvspan(0, train_max_card, color="grey", alpha=0.15,
                        label=f"seen in training (M ≤ {train_max_card})")
-        ax.set_xlim(0, max(max(r["cardinality"]) for r in results.values()) + 2)
+        ax.set_xlim(0, max(max(r) for r in results.values()) + 2)
     ax1.set(title="Accuracy of the rounded prediction", ylabel="accuracy", ylim=(-0.03, 1.03))
     ax2.set(title="Mean absolute error", xlabel="cardinality $M$ of the test sets",
             ylabel="MAE (log scale)", yscale="log")
@@ -654,11 +737,11 @@ def padded_set_explorer(X: np.ndarray, y: np.ndarray, start: int = 5) -> widgets
     return widgets.VBox([slider, texts])
 
 
-#: Training settings of Lab 02's digit-sum models (keyword arguments of ``train``), and the
-#: original lab's (Nikolentzos and Lutzeyer): 20 epochs of mini-batches of 64 at a rate of 1e-3.
-#: ``make bench`` times DeepSets under its own settings and the original ones side by side.
-DIGIT_SUM_SETTINGS: dict[str, dict[str, float | int | None]] = {
-    "DeepSets": {"epochs": 2, "batch_size": 256, "lr": 3e-3, "final_lr": 3e-4},
-    "LSTM": {"epochs": 4, "batch_size": 64, "lr": 1e-3, "final_lr": 1e-4},
-    "original": {"epochs": 20, "batch_size": 64, "lr": 1e-3, "final_lr": None},
+#: Training settings of Lab 02's digit-sum models, and the original lab's (Nikolentzos and
+#: Lutzeyer): 20 epochs of mini-batches of 64 at a rate of 1e-3. ``make bench`` times DeepSets
+#: under its own settings and the original ones side by side.
+DIGIT_SUM_SETTINGS: dict[str, TrainSettings] = {
+    "DeepSets": TrainSettings(epochs=2, batch_size=256, lr=3e-3, final_lr=3e-4),
+    "LSTM": TrainSettings(epochs=4, batch_size=64, lr=1e-3, final_lr=1e-4),
+    "original": TrainSettings(epochs=20, batch_size=64, lr=1e-3),
 }

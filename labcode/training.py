@@ -19,7 +19,7 @@ import pickle
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -185,6 +185,29 @@ def _progress(iterable: Iterable, desc: str, total: int | None, disable: bool,
         else:
             of = f" of {total}" if total else ""
             line.close(f"{head}stopped after {line.n}{of} {unit}, {line.seconds:.1f} s")
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """The schedule ``train`` follows: ``epochs`` passes over the data in mini-batches of
+    ``batch_size``, Adam at rate ``lr``, and ``final_lr`` for the last epoch (``lr`` again when
+    None). Unpacks as keyword arguments: ``train(model, X, y, **settings)``."""
+
+    epochs: int
+    batch_size: int
+    lr: float
+    final_lr: float | None = None
+
+    def keys(self) -> list[str]:
+        return [f.name for f in fields(self)]
+
+    def __getitem__(self, key: str) -> object:
+        return getattr(self, key)
+
+    def __str__(self) -> str:
+        then = "" if self.final_lr is None else f", then {self.final_lr:g} in the last"
+        return (f"{self.epochs} epochs of batches of {self.batch_size}, Adam at "
+                f"{self.lr:g}{then}")
 
 
 @dataclass

@@ -20,7 +20,9 @@ from labcode.digits import (
     results_table,
     seed_study,
     seed_table,
+    token_counts,
 )
+from labcode.training import TrainSettings, train
 from tests.conftest import relative_error
 
 
@@ -78,28 +80,30 @@ def test_predict_matches_the_model_in_any_batch_size():
 def test_evaluation_beyond_the_training_cardinalities():
     X_test, y_test = create_test_dataset(n_per_card=50, cardinalities=[3, 150, 400], seed=0)
     exact = evaluate_by_cardinality(ExactSum(), X_test, y_test)
-    assert exact["cardinality"] == [3, 150, 400] and exact["n_sets"] == [50, 50, 50]
-    assert exact["accuracy"] == [1.0, 1.0, 1.0] and exact["mae"] == [0.0, 0.0, 0.0]
+    assert list(exact) == [3, 150, 400] and all(s.n_sets == 50 for s in exact.values())
+    assert all(s.accuracy == 1.0 and s.mae == 0.0 for s in exact.values())
     biased = evaluate_by_cardinality(Biased(), X_test, y_test, max_sets=20)
-    assert biased["n_sets"] == [20, 20, 20]
-    assert biased["accuracy"] == [0.0, 0.0, 0.0]  # 0.9, 45 and 120 too much
-    assert biased["mae"] == pytest.approx([0.9, 45.0, 120.0])
-    assert biased["mean_error"] == pytest.approx([0.9, 45.0, 120.0])
+    scores = list(biased.values())
+    assert [s.n_sets for s in scores] == [20, 20, 20]
+    assert [s.accuracy for s in scores] == [0.0, 0.0, 0.0]  # 0.9, 45 and 120 too much
+    assert [s.mae for s in scores] == pytest.approx([0.9, 45.0, 120.0])
+    assert [s.mean_error for s in scores] == pytest.approx([0.9, 45.0, 120.0])
     expected = [float(y[:20].max()) + e for y, e in zip(y_test, [0.9, 45, 120], strict=True)]
-    assert biased["max_prediction"] == pytest.approx(expected)
+    assert [s.max_prediction for s in scores] == pytest.approx(expected)
+    assert biased[150].mae == pytest.approx(45.0)  # indexed by cardinality
 
 
 def test_evaluation_of_real_models_on_sets_larger_than_training():
     X_test, y_test = create_test_dataset(n_per_card=10, cardinalities=[5, 120], seed=0)
     for model in (DeepSets(11, 4, 4), LSTMBaseline(11, 4, 4)):
         r = evaluate_by_cardinality(model, X_test, y_test)
-        assert r["cardinality"] == [5, 120] and all(0 <= a <= 1 for a in r["accuracy"])
+        assert list(r) == [5, 120] and all(0 <= s.accuracy <= 1 for s in r.values())
 
 
 def test_evaluation_uses_the_given_metric():
     X_test, y_test = create_test_dataset(n_per_card=5, cardinalities=[2], seed=0)
     r = evaluate_by_cardinality(ExactSum(), X_test, y_test, metric_fn=lambda p, t: (0.25, 7.0))
-    assert r["accuracy"] == [0.25] and r["mae"] == [7.0]
+    assert r[2].accuracy == 0.25 and r[2].mae == 7.0
 
 
 def test_evaluation_rejects_bad_input():
@@ -122,7 +126,7 @@ def test_results_table():
     assert len(lines) == 4 and "exact acc" in lines[0] and "biased MAE" in lines[0]
     assert lines[1].split() == ["5", "1.00", "0.00", "0.00", "1.50"]
     assert len(results_table(results, every=2).split("\n")) == 3
-    results["biased"]["cardinality"] = [1, 2, 3]
+    results["biased"] = {m + 1: s for m, s in results["biased"].items()}
     with pytest.raises(ValueError, match="same cardinalities"):
         results_table(results)
 
@@ -160,28 +164,50 @@ def test_the_lstm_output_bound_holds_on_long_sequences():
         output_bound(nn.Sequential(nn.Linear(3, 2)))
 
 
-def test_seed_study_trains_every_model_from_every_seed():
+def test_seed_study_trains_both_models_from_every_seed():
     from labcode.digits import create_train_dataset
 
     X, y = create_train_dataset(n_train=600, seed=0)
     X_test, y_test = create_test_dataset(n_per_card=50, cardinalities=[10, 20], seed=1)
-    settings = {"epochs": 1, "batch_size": 100, "lr": 1e-2}
-    models = {"plain": lambda: DeepSets(11, 4, 3),
-              "masked": lambda: DeepSets(11, 4, 3, mask_padding=True)}
-    rows = seed_study(models, [0, 1], (X, y), (X_test, y_test), settings, cardinalities=[10, 20])
-    assert [(r["model"], r["seed"]) for r in rows] == [
-        ("plain", 0), ("plain", 1), ("masked", 0), ("masked", 1)]
-    assert all(set(r["accuracy"]) == {10, 20} for r in rows)
-    assert all(r["p"] == 0 for r in rows if r["model"] == "masked")
-    assert all(r["p"] != 0 for r in rows if r["model"] == "plain")
-    assert rows[0]["p"] != rows[1]["p"]  # the seed changes the model
-    again = seed_study({"plain": models["plain"]}, [0], (X, y), (X_test, y_test), settings,
-                       cardinalities=[10, 20])
-    assert again[0]["p"] == rows[0]["p"]  # ... and the same seed gives the same model
+    settings = TrainSettings(epochs=1, batch_size=100, lr=1e-2)
+    rows = seed_study([0, 1], (X, y), (X_test, y_test), settings, cardinalities=[10, 20])
+    assert [(r.model, r.seed) for r in rows] == [
+        ("DeepSets", 0), ("DeepSets", 1), ("MaskedDeepSets", 0), ("MaskedDeepSets", 1)]
+    assert all(set(r.accuracy) == {10, 20} for r in rows)
+    assert all(r.p == 0 for r in rows if r.model == "MaskedDeepSets")
+    assert all(r.p != 0 for r in rows if r.model == "DeepSets")
+    assert rows[0].p != rows[1].p  # the seed changes the model
+    again = seed_study([0], (X, y), (X_test, y_test), settings, cardinalities=[10, 20])
+    assert again[0].p == rows[0].p  # ... and the same seed gives the same model
     table = seed_table(rows).splitlines()
     assert len(table) == 5 and "M = 10" in table[0] and "20(ē-p)" in table[0]
     assert "10p" in table[0] and max(len(line) for line in table) <= 79
-    assert all(r["ebar"] is not None and r["b"] is not None for r in rows)
-    assert table[3].split()[:2] == ["masked", "0"]
+    assert table[3].split()[:2] == ["MaskedDeepSets", "0"]
     with pytest.raises(ValueError, match="cardinality"):
-        seed_study(models, [0], (X, y), (X_test, y_test), settings, cardinalities=[100])
+        seed_study([0], (X, y), (X_test, y_test), settings, cardinalities=[100])
+
+
+def test_seed_study_trains_as_train_does_and_scores_a_trained_model_as_given():
+    """The study reads sets as token counts: the same training as ``train``, to rounding."""
+    from labcode.digits import create_train_dataset
+
+    X, y = create_train_dataset(n_train=600, seed=0)
+    X_test, y_test = create_test_dataset(n_per_card=50, cardinalities=[10, 20], seed=1)
+    settings = TrainSettings(epochs=2, batch_size=100, lr=1e-2, final_lr=1e-3)
+    torch.manual_seed(3)
+    model = DeepSets()
+    train(model, X, y, seed=3, progress=False, **settings)
+    study = seed_study([3], (X, y), (X_test, y_test), settings, cardinalities=[10, 20])[0]
+    c, b = element_contributions(model)
+    # 12 float32 Adam steps, the sums taken in another order: differences ~1e-5 of c's scale
+    assert abs(study.p - c[0]) < 1e-3 * np.abs(c).max() and abs(study.b - b) < 1e-3 * abs(b)
+    given = seed_study([3], (X, y), (X_test, y_test), settings, cardinalities=[10, 20],
+                       trained={("DeepSets", 3): model})[0]
+    assert given.p == float(c[0]) and given.seconds == 0.0  # scored, not retrained
+    assert given.accuracy == {m: s.accuracy for m, s in evaluate_by_cardinality(
+        model, [X_test[0], X_test[1]], [y_test[0], y_test[1]]).items()}
+
+
+def test_token_counts():
+    X = np.array([[0, 3, 3, 1], [2, 2, 2, 2]])
+    assert token_counts(X, 4).tolist() == [[1, 1, 0, 2], [0, 0, 4, 0]]

@@ -12,7 +12,6 @@ import torch
 from labcode.authoring.robustness.framework import Outcome
 from labcode.digits import (
     DIGIT_SUM_SETTINGS,
-    DeepSets,
     LSTMBaseline,
     accuracy_and_mae,
     create_test_dataset,
@@ -36,35 +35,33 @@ def run(seed: int) -> list[Outcome]:
     seed_everything(seed)
     train_data, test_data = create_train_dataset(seed=0), create_test_dataset(seed=1)
     main_seed = seed + 3
-    rows = seed_study({"plain": DeepSets, "masked": lambda: DeepSets(mask_padding=True)},
-                      [main_seed], train_data, test_data, DIGIT_SUM_SETTINGS["DeepSets"],
-                      cardinalities=list(range(5, 101, 5)))
-    plain, masked = rows
+    plain, masked = seed_study([main_seed], train_data, test_data,
+                               DIGIT_SUM_SETTINGS["DeepSets"],
+                               cardinalities=list(range(5, 101, 5)))
     torch.manual_seed(main_seed)
     lstm = LSTMBaseline()
-    train(lstm, *train_data, seed=main_seed, progress=False,
-          **DIGIT_SUM_SETTINGS["LSTM"])  # type: ignore[arg-type]
+    train(lstm, *train_data, seed=main_seed, progress=False, **DIGIT_SUM_SETTINGS["LSTM"])
     X_test, y_test = test_data
-    lstm_acc = evaluate_by_cardinality(lstm, X_test, y_test, max_sets=2000)["accuracy"]
+    scores = evaluate_by_cardinality(lstm, X_test, y_test, max_sets=2000)
+    lstm_acc = [s.accuracy for s in scores.values()]  # M = 5, 10, ..., 100
     bound = output_bound(lstm)
     share = float(np.mean(y_test[1] > bound))
     lstm_mae100 = accuracy_and_mae(predict(lstm, X_test[-1][:2000]), y_test[-1][:2000])[1]
-    plain_min = min(plain["accuracy"].values())
-    masked_min = min(masked["accuracy"].values())
+    plain_min = min(plain.accuracy.values())
+    masked_min = min(masked.accuracy.values())
     return [
         Outcome("MaskedDeepSets accuracy >= 0.99 at every M = 5..100", masked_min,
                 masked_min >= 0.99),
         Outcome("DeepSets without mask >= 0.99 at every M (page: some seeds fail)",
                 plain_min, plain_min >= 0.99, rate=True),
-        Outcome("DeepSets without mask, M = 10: accuracy >= 0.99", plain["accuracy"][10],
-                plain["accuracy"][10] >= 0.99),
+        Outcome("DeepSets without mask, M = 10: accuracy >= 0.99", plain.accuracy[10],
+                plain.accuracy[10] >= 0.99),
         Outcome("unmasked failure repaired by subtracting (M - 10) p (acc at 100)",
-                plain["corrected"][100],
-                plain_min >= 0.99 or plain["corrected"][100] >= 0.99),
+                plain.corrected[100],
+                plain_min >= 0.99 or plain.corrected[100] >= 0.99),
         Outcome("unmasked failure: padding term |90 p| > slack |100 (ebar - p)| (figure: ratio)",
-                abs(90 * plain["p"]) / max(abs(100 * (plain["ebar"] - plain["p"])), 1e-9),
-                plain_min >= 0.99
-                or abs(90 * plain["p"]) > abs(100 * (plain["ebar"] - plain["p"]))),
+                abs(90 * plain.p) / max(abs(100 * (plain.ebar - plain.p)), 1e-9),
+                plain_min >= 0.99 or abs(90 * plain.p) > abs(100 * (plain.ebar - plain.p))),
         Outcome("LSTM accuracy at M = 10 >= 0.8", lstm_acc[1], lstm_acc[1] >= 0.8),
         Outcome("LSTM accuracy at M = 10 <= 1 - share above its bound + 0.01", lstm_acc[1],
                 lstm_acc[1] <= 1 - share + 0.01),
