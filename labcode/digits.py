@@ -433,15 +433,19 @@ def token_counts(X: np.ndarray, input_dim: int = 11) -> np.ndarray:
     Defined in Lab 02.
     """
     X = check_set_array(X)
-    return np.stack([(t == X).sum(axis=1) for t in range(input_dim)], axis=1).astype(np.float32)
+    if X.size and (X.min() < 0 or X.max() >= input_dim):
+        raise ValueError(f"X must hold tokens in 0..{input_dim - 1}, found values from "
+                         f"{X.min()} to {X.max()}")
+    return np.stack([np.equal(X, t).sum(axis=1) for t in range(input_dim)],
+                    axis=1).astype(np.float32)
 
 
 def _counts_forward(model: DeepSets, counts: torch.Tensor) -> torch.Tensor:
     """``model`` on sets given as token counts: ``sum_i phi(x_i) = counts @ phi(tokens)``."""
     table = model.tanh(model.fc1(model.embedding.weight))  # phi of each token (input_dim, h2)
     if model.mask_padding:
-        table = table * (torch.arange(model.input_dim) != 0).unsqueeze(-1)
-    return model.fc2(counts @ table).squeeze(-1)
+        table = table * (torch.arange(model.input_dim, device=table.device) != 0).unsqueeze(-1)
+    return model.fc2(counts.to(table.device) @ table).squeeze(-1)
 
 
 def _train_on_counts(model: DeepSets, counts: np.ndarray, y: np.ndarray,
@@ -513,7 +517,7 @@ def seed_study(
                 if isinstance(model, DeepSets):  # ours: read the sets as counts
                     with torch.no_grad():
                         pred = _counts_forward(model, torch.from_numpy(
-                            token_counts(X))).double().numpy()
+                            token_counts(X))).double().cpu().numpy()
                 else:
                     pred = predict(model, X)
                 accuracy[m], mae[m] = accuracy_and_mae(pred, y)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import pickle
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -188,20 +188,26 @@ def _progress(iterable: Iterable, desc: str, total: int | None, disable: bool,
 
 
 @dataclass(frozen=True)
-class TrainSettings:
+class TrainSettings(Mapping):
     """The schedule ``train`` follows: ``epochs`` passes over the data in mini-batches of
     ``batch_size``, Adam at rate ``lr``, and ``final_lr`` for the last epoch (``lr`` again when
-    None). Unpacks as keyword arguments: ``train(model, X, y, **settings)``."""
+    None). A read-only mapping of those four names, so that it unpacks as keyword arguments:
+    ``train(model, X, y, **settings)``."""
 
     epochs: int
     batch_size: int
     lr: float
     final_lr: float | None = None
 
-    def keys(self) -> list[str]:
-        return [f.name for f in fields(self)]
+    def __iter__(self) -> Iterator[str]:
+        return (f.name for f in fields(self))
+
+    def __len__(self) -> int:
+        return len(fields(self))
 
     def __getitem__(self, key: str) -> object:
+        if key not in {f.name for f in fields(self)}:
+            raise KeyError(key)
         return getattr(self, key)
 
     def __str__(self) -> str:

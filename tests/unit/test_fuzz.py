@@ -18,8 +18,10 @@ arguments, and are still fuzzed on them.)
 
 Fuzzed (every public function, class constructor and ``forward``):
 
-- ``labcode.data``: the five generators and ``cardinalities_of``;
-- ``labcode.models``: ``check_digit_batch``, ``check_feature_batch``, ``DeepSets``,
+- the generators of ``labcode.digits``, ``thirds``, ``symmetric_pairs`` and ``streaming``, and
+  ``digits.cardinalities_of``;
+- the models of ``labcode.digits``, ``thirds``, ``permutations`` and ``pooling_tasks``:
+  ``check_digit_batch``, ``check_feature_batch``, ``DeepSets``,
   ``LSTMBaseline``, ``DeepSet`` (``forward``, ``logits``, ``pool``), ``mlp``,
   ``logits_of``, ``count_params``, ``PooledSetModel`` (``forward``, ``encode``), every pooling;
 - ``labcode.pooling``: ``pool``, ``PMA``, ``SlotSetEncoder`` (``forward`` with masks and slots,
@@ -28,7 +30,7 @@ Fuzzed (every public function, class constructor and ``forward``):
   things, and batch functions that do), ``train_steps`` (the model and what ``draw`` returns),
   ``steps_to_reach`` (the history), ``save_checkpoint`` / ``load_checkpoint`` (the models, and
   garbage files in a temporary folder);
-- ``labcode.evaluation``: all functions but the parameter counts, ``results_table`` and
+- ``labcode.digits``' evaluation: all functions but the parameter counts, ``results_table`` and
   ``seed_study``, with models of every kind
   (some of which cannot read digits at all);
 - ``labcode.symmetry``: ``permute_sets``, ``invariance_deviation``, ``equivariance_deviation``,
@@ -275,7 +277,7 @@ def masks_for(x):
                              .map(torch.from_numpy)))
 
 
-# --------------------------------------------------------------------------- labcode.data
+# -------------------------------------------------------------------------- the generators
 
 
 @FUZZ
@@ -314,7 +316,7 @@ def test_make_data_and_make_symmetric_pairs(N, generator):
     attempt(symmetric_pairs.make_symmetric_pairs, N, generator)
 
 
-# --------------------------------------------------------------------------- labcode.models
+# ------------------------------------------------------------------------------ the models
 
 
 @FUZZ
@@ -605,7 +607,7 @@ def test_save_and_load_checkpoint(saved, into, garbage):
             training.load_checkpoint(make_model("DeepSets"), Path(folder) / "missing.pt")
 
 
-# --------------------------------------------------------------------------- labcode.evaluation
+# -------------------------------------------------------------------- digit-sum evaluation
 
 
 @FUZZ

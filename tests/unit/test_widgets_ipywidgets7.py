@@ -26,9 +26,10 @@ SCRIPT = textwrap.dedent(f"""
     import ipywidgets
     assert ipywidgets.__version__ == {VERSION!r}, ipywidgets.__version__
     import torch
+    from labcode import digits, nonlinearity, permutations, symmetric_pairs
     from labcode import widgets as w
-    from labcode.data import create_train_dataset, make_data
-    from labcode.models import DeepSet, mlp
+    from labcode.digits import create_train_dataset
+    from labcode.thirds import DeepSet, make_data, mlp
 
     assert not w.HAS_STACK
 
@@ -38,7 +39,7 @@ SCRIPT = textwrap.dedent(f"""
         return pages[0]
 
     X, y = create_train_dataset(n_train=200, seed=0)
-    slider, texts = w.padded_set_explorer(X, y, start=5).children
+    slider, texts = digits.padded_set_explorer(X, y, start=5).children
     assert shown(texts) == slider.index
     slider.value = 7
     assert shown(texts) == texts.selected_index == slider.index
@@ -46,18 +47,19 @@ SCRIPT = textwrap.dedent(f"""
 
     torch.manual_seed(0)
     Xs, ys = make_data(20, generator=0)
-    slider, texts = w.permutation_explorer({{"DeepSet": DeepSet(), "MLP": mlp()}}, Xs[0],
-                                           n_orderings=4).children
+    slider, texts = permutations.permutation_explorer(
+        {{"DeepSet": DeepSet(), "MLP": mlp()}}, Xs[0], n_orderings=4).children
     slider.value = 3
     assert shown(texts) == 3
 
     models = {{"tanh": DeepSet(activation="tanh"), "none": DeepSet(activation="none")}}
-    toggle, texts = w.nonlinearity_toggle(models, Xs, ys).children
+    toggle, texts = nonlinearity.nonlinearity_toggle(models, Xs, ys).children
     toggle.value = "none"
     assert shown(texts) == 1
 
     phi = DeepSet(in_features=2, hidden_dim=8, latent_dim=4, phi_bias=False).phi
-    angle, norm, outer = w.symmetric_pair_explorer({{"phi": phi}}, angle=30, norm=1.0).children
+    angle, norm, outer = symmetric_pairs.symmetric_pair_explorer(
+        {{"phi": phi}}, angle=30, norm=1.0).children
     norm.value, angle.value = 2.0, 90
     inner = outer.children[shown(outer)]
     assert shown(outer) == w.PAIR_NORMS.index(2.0)
