@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from matplotlib.figure import Figure
 from torch import nn
 
 from labcode._validate import (
@@ -37,6 +38,7 @@ from labcode._validate import (
     check_int_list,
     check_sets,
 )
+from labcode.plots import stacked, styled
 from labcode.training import train_steps
 
 #: The set functions :func:`set_function` knows; ``"sorted"`` returns the whole set, in order.
@@ -313,3 +315,27 @@ def plateau_error(errors: Sequence[float], n: int) -> float:
     Defined in Lab 11 (the notebook's ``beyond``).
     """
     return float(np.mean(errors[n - 1:]))
+
+
+# ---------------------------------------------------------------------------------- figures
+
+
+@styled
+def plot_latent_sweeps(sweeps: dict[str, SweepResult], titles: dict[str, str]) -> Figure:
+    """Test error against latent size, one panel per task (``titles[task]``), one curve per
+    set size N, a dotted line at L = N.
+
+    Defined in Lab 11.
+    """
+    fig, axes = stacked(len(sweeps), 3.5, sharex=True)
+    for ax, (task, sweep) in zip(axes, sweeps.items(), strict=True):
+        for i, (n, errors) in enumerate(sweep.errors.items()):
+            latents = range(1, len(errors) + 1)
+            ax.plot(latents, errors, "o-", color=f"C{i}", label=f"N = {n}")
+            ax.axvline(n, color=f"C{i}", ls=":", lw=1.5)
+        ax.set_yscale("log")
+        ax.set(ylabel="relative RMSE (1 = a constant)",
+               title=f"Learning {titles[task]}; dotted: L = N")
+        ax.legend()
+    axes[-1].set_xlabel("latent size L")
+    return fig

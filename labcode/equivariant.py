@@ -22,7 +22,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import matplotlib.pyplot as plt
 import torch
+from matplotlib.figure import Figure
 from torch import nn
 
 from labcode._validate import (
@@ -31,6 +33,7 @@ from labcode._validate import (
     check_int,
     check_real,
 )
+from labcode.plots import COLUMN_WIDTH, styled
 from labcode.pooling import check_dtype
 from labcode.thirds import check_feature_batch
 
@@ -345,3 +348,44 @@ def concatenate(parts: list[torch.Tensor], sizes: list[int]) -> torch.Tensor:
     Defined in Lab 09.
     """
     return torch.cat(parts, dim=1)
+
+
+# ---------------------------------------------------------------------------------- figures
+
+
+@styled
+def plot_set_probabilities(points: torch.Tensor, odd: int,
+                           probs: dict[str, torch.Tensor]) -> Figure:
+    """One set of 2-D points (top, numbered by position, the odd one ringed) and the
+    probability each model gives each point (bottom, one bar per model; a name with
+    "reordered" in it is drawn hatched).
+
+    Defined in Lab 09.
+    """
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(COLUMN_WIDTH, 7.2),
+                                      height_ratios=[1.1, 1])
+    xy = torch.as_tensor(points).detach().cpu().numpy()
+    top.scatter(xy[:, 0], xy[:, 1], s=60, color="C7", label="point")
+    top.scatter(*xy[odd], s=260, facecolors="none", edgecolors="black", lw=2,
+                label="odd point")
+    for i, (px, py) in enumerate(xy):
+        top.annotate(str(i), (px, py), xytext=(6, 4), textcoords="offset points")
+    middle, half = xy.mean(0), abs(xy - xy.mean(0)).max() + 0.8
+    top.set(title="One test set", xlabel="x1", ylabel="x2", aspect="equal",
+            xlim=(middle[0] - half, middle[0] + half),
+            ylim=(middle[1] - half, middle[1] + half))
+    top.legend(loc="upper left", bbox_to_anchor=(1.02, 1))
+    n, width = len(xy), 0.8 / max(len(probs), 1)
+    colours = ["C0", "C2", "C3", "C3", "C1", "C4"]
+    for j, (name, p) in enumerate(probs.items()):
+        reordered = "reordered" in name
+        offset = (j - (len(probs) - 1) / 2) * width
+        bottom.bar([i + offset for i in range(n)],
+                   torch.as_tensor(p).detach().cpu().numpy(), width,
+                   color=colours[j % len(colours)], alpha=0.5 if reordered else 1.0,
+                   hatch="//" if reordered else None, label=name)
+    bottom.set(title="Softmax over the set: the probability of each point",
+               xlabel="point (its position in the set)", ylabel="probability",
+               xticks=range(n))
+    bottom.legend()
+    return fig

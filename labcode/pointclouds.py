@@ -28,7 +28,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import matplotlib.pyplot as plt
 import torch
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from torch import nn
 
 from labcode._validate import (
@@ -38,6 +42,7 @@ from labcode._validate import (
     check_real,
     check_sets,
 )
+from labcode.plots import COLUMN_WIDTH, styled
 from labcode.pooling_tasks import PooledSetModel
 from labcode.training import train_steps
 
@@ -424,3 +429,95 @@ def without_rho_biases(model: nn.Module) -> nn.Module:
             if isinstance(layer, nn.Linear) and layer.bias is not None:
                 layer.bias.zero_()
     return twin
+
+
+# ---------------------------------------------------------------------------------- figures
+
+
+def _cloud_axes(fig: Figure, index: int, title: str) -> Axes:
+    """Panel ``index`` of a 2 x 3 grid as a 3-D view of the cube [-1, 1]^3, ticks off."""
+    ax = fig.add_subplot(2, 3, index, projection="3d")
+    ax.set(title=title, xticks=[], yticks=[], zticks=[], xlim=(-1, 1), ylim=(-1, 1),
+           zlim=(-1, 1))
+    ax.set_xlabel("x", labelpad=-12)
+    ax.set_ylabel("y", labelpad=-12)
+    ax.set_zlabel("z", labelpad=-12)
+    ax.set_box_aspect((1, 1, 1))
+    return ax
+
+
+def _dot(colour: str, label: str) -> Line2D:
+    return Line2D([], [], ls="", marker="o", color=colour, label=label)
+
+
+@styled
+def plot_shapes(dense: torch.Tensor, labels: torch.Tensor, turned: torch.Tensor,
+                n_points: int, noise: float) -> Figure:
+    """One dense cloud of each shape in 3-D, its first ``n_points`` highlighted (a training
+    cloud), and a top view of the clouds ``turned`` (one shape turned about z).
+
+    Defined in Lab 10.
+    """
+    fig = plt.figure(figsize=(COLUMN_WIDTH, 4.8))
+    for label, shape in enumerate(SHAPES):
+        ax = _cloud_axes(fig, label + 1, shape)
+        cloud = dense[labels == label][0]
+        ax.scatter(*cloud.T, s=1, color="0.7")
+        ax.scatter(*cloud[:n_points].T, s=8, color="C0")
+    ax = fig.add_subplot(2, 3, 6)
+    for k, copy in enumerate(turned):
+        ax.scatter(copy[:, 0], copy[:, 1], s=2, color=f"C{k + 1}")
+    ax.set(title=f"a cube, {len(turned)} random turns", xlabel="x", ylabel="y",
+           xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), aspect="equal")
+    fig.legend(handles=[_dot("0.7", f"{dense.shape[1]} points"),
+                        _dot("C0", f"one {n_points}-point cloud")],
+               loc="outside lower center", ncols=2)
+    fig.suptitle(f"The five shapes (noise {noise:g}, random turn about z)")
+    return fig
+
+
+@styled
+def plot_deletion(fractions: list[float], accuracy: dict[str, list[float]],
+                  n_points: int, ax: Axes | None = None) -> Axes:
+    """Test accuracy of each model against the share of points deleted from each cloud.
+
+    Defined in Lab 10.
+    """
+    if ax is None:
+        _, ax = plt.subplots()
+    for name, values in accuracy.items():
+        ax.plot([100 * f for f in fractions], values, "o-", label=f"{name} pooling")
+    ax.axhline(1 / len(SHAPES), color="0.5", ls="--", lw=1,
+               label=f"chance ({len(SHAPES)} shapes)")
+    ax.set(title=f"Deleting points at random (trained on {n_points} points)",
+           xlabel="points deleted from each test cloud (%)", ylabel="test accuracy",
+           ylim=(0, 1.02))
+    ax.legend(loc="lower left")
+    return ax
+
+
+@styled
+def plot_critical_points(clouds: torch.Tensor, labels: torch.Tensor, masks: torch.Tensor,
+                         n_features: int) -> Figure:
+    """One cloud of each shape with its critical points (``masks``: the points that win a
+    maximum) in red, and a histogram of the number of critical points per cloud, from 0 to
+    ``n_features`` (one per feature at most).
+
+    Defined in Lab 10.
+    """
+    fig = plt.figure(figsize=(COLUMN_WIDTH, 4.8))
+    for label, shape in enumerate(SHAPES):
+        i = int((labels == label).nonzero()[0])
+        cloud, mask = clouds[i], masks[i]
+        ax = _cloud_axes(fig, label + 1, f"{shape}: {int(mask.sum())} critical")
+        ax.scatter(*cloud[~mask].T, s=2, color="0.7")
+        ax.scatter(*cloud[mask].T, s=14, color="C3")
+    counts = masks.sum(dim=1)
+    ax = fig.add_subplot(2, 3, 6)
+    ax.hist(counts.numpy(), bins=range(0, n_features + 2, 2), color="C3")
+    ax.set(title=f"all {len(clouds):,} clouds", xlabel="critical points", ylabel="clouds")
+    fig.legend(handles=[_dot("C3", "critical points"), _dot("0.7", "other points")],
+               loc="outside lower center", ncols=2)
+    fig.suptitle(f"What max pooling reads: the critical points of {clouds.shape[1]}-point "
+                 "clouds")
+    return fig

@@ -23,9 +23,12 @@ from matplotlib.text import Text
 import labcode
 from labcode import (
     digits,
+    encodings,
+    equivariant,
     nonlinearity,
     permutations,
     plots,
+    pointclouds,
     pooling_tasks,
     streaming,
     symmetric_pairs,
@@ -133,6 +136,20 @@ FIGURES = {
         {("ReLU", 0.6): np.sin(DEGREES / 20), ("odd", 0.6): np.zeros(37)}),
     "plot_accuracy_heatmaps": lambda: pooling_tasks.plot_accuracy_heatmaps(*_heatmap_data(),
                                                                    n_learned=4),
+    "plot_set_probabilities": lambda: equivariant.plot_set_probabilities(
+        torch.randn(10, 2), 3, {"equivariant": torch.full((10,), 0.1),
+                                "MLP, reordered set": torch.full((10,), 0.1)}),
+    "plot_shapes": lambda: pointclouds.plot_shapes(
+        *pointclouds.make_point_clouds(5, 64, generator=0),
+        pointclouds.sample_surface("cube", 2, 50, generator=1), 16, 0.05),
+    "plot_deletion": lambda: pointclouds.plot_deletion(
+        [0.0, 0.5, 0.9], {"max": [1.0, 0.9, 0.4], "sum": [0.9, 0.9, 0.7]}, 32),
+    "plot_critical_points": lambda: pointclouds.plot_critical_points(
+        *pointclouds.make_point_clouds(5, 64, generator=0),
+        torch.arange(64).expand(5, 64) % 7 == 0, 32),
+    "plot_latent_sweeps": lambda: encodings.plot_latent_sweeps(
+        {"sorted": encodings.SweepResult("sorted", errors={2: [0.5, 0.01, 0.01, 0.01]})},
+        {"sorted": "the set back"}),
     "plot_convergence": lambda: streaming.plot_convergence(
         [100, 1000, 10000], {"mean": {"error": [0.2, 0.07, 0.03], "to limit": [0.2, 0.06, 0.02],
                                       "systematic": 0.03}}),
@@ -167,7 +184,7 @@ def test_figure_has_titles_labels_and_legends(name):
     assert all(ax.get_title() or fig.get_suptitle() for ax in axes)
     assert any(ax.get_xlabel() for ax in axes) and any(ax.get_ylabel() for ax in axes) or (
         name == "plot_symmetric_pairs")  # four small arrow panels: the title says it all
-    has_legend = any(ax.get_legend() is not None for ax in axes)
+    has_legend = any(ax.get_legend() is not None for ax in axes) or bool(fig.legends)
     has_colorbar = len(fig.axes) > len(axes)
     assert has_legend or has_colorbar or name in ("show_padded_rows", "plot_symmetric_pairs")
 
