@@ -32,6 +32,7 @@ from labcode._validate import (
     check_sets,
 )
 from labcode.plots import COLUMN_WIDTH, running_mean, stacked, styled
+from labcode.results import Table
 from labcode.training import TrainSettings
 from labcode.widgets import link, text_stack
 
@@ -336,8 +337,8 @@ def evaluate_by_cardinality(
     return results
 
 
-def results_table(results: dict[str, Results], every: int = 1) -> str:
-    """A text table: one row per cardinality, accuracy and MAE of every model side by side.
+def results_table(results: dict[str, Results], every: int = 1) -> Table:
+    """A table: one row per cardinality, accuracy and MAE of every model side by side.
 
     ``results`` maps a model's name to what ``evaluate_by_cardinality`` returned for it; all
     must share the cardinalities. ``every=k`` keeps every k-th row. Course code calls it with
@@ -349,14 +350,10 @@ def results_table(results: dict[str, Results], every: int = 1) -> str:
     cards = list(results[names[0]])
     if any(list(r) != cards for r in results.values()):
         raise ValueError("every model must be evaluated on the same cardinalities")
-    head = f"{'M':>4}" + "".join(f"{n + ' acc':>16}{n + ' MAE':>16}" for n in names)
-    lines = [head]
-    for m in cards[::every]:
-        row = f"{m:>4}"
-        for n in names:
-            row += f"{results[n][m].accuracy:>16.2f}{results[n][m].mae:>16.2f}"
-        lines.append(row)
-    return "\n".join(lines)
+    header = ("M", *(f"{n} {what}" for n in names for what in ("acc", "MAE")))
+    rows = tuple((str(m), *(f"{getattr(results[n][m], what):.2f}" for n in names
+                            for what in ("accuracy", "mae"))) for m in cards[::every])
+    return Table(header, rows)
 
 
 def element_contributions(model: nn.Module, input_dim: int = 11) -> tuple[np.ndarray, float]:
@@ -526,8 +523,8 @@ def seed_study(
     return rows
 
 
-def seed_table(rows: list[SeedRow]) -> str:
-    """``seed_study``'s rows as a text table: accuracy per cardinality; at the largest one, M,
+def seed_table(rows: list[SeedRow]) -> Table:
+    """``seed_study``'s rows as a table: accuracy per cardinality; at the largest one, M,
     the two terms of the mean error ``M (ebar - p)`` and ``(M - 10) p`` (``p`` the padding
     contribution ``c(0)``, ``ebar`` the mean digit error); and the accuracy at M once the
     padding term ``(M - 10) p`` is subtracted.
@@ -535,18 +532,13 @@ def seed_table(rows: list[SeedRow]) -> str:
     Defined in Lab 02.
     """
     cards = list(rows[0].accuracy)
-    width = max(len(r.model) for r in rows) + 2
-    head = f"{'model':<{width}}{'seed':>4}" + "".join(f"{'M = ' + str(m):>9}" for m in cards)
     last = cards[-1]
-    lines = [head + f"{f'{last}(ē-p)':>10}{f'{last - 10}p':>7}"
-             f"{f'M = {last} - {last - 10}p':>15}"]  # <= 79 wide
-    for r in rows:
-        lines.append(f"{r.model:<{width}}{r.seed:>4}"
-                     + "".join(f"{r.accuracy[m]:>9.2f}" for m in cards)
-                     + f"{last * (r.ebar - r.p):>+10.3f}"
-                     + f"{(last - 10) * r.p:>+7.2f}"
-                     + f"{r.corrected[last]:>15.2f}")
-    return "\n".join(lines)
+    header = ("model", "seed", *(f"M = {m}" for m in cards), f"{last}(ē-p)",
+              f"{last - 10}p", f"M = {last} - {last - 10}p")
+    return Table(header, tuple(
+        (r.model, str(r.seed), *(f"{r.accuracy[m]:.2f}" for m in cards),
+         f"{last * (r.ebar - r.p):+.3f}", f"{(last - 10) * r.p:+.2f}",
+         f"{r.corrected[last]:.2f}") for r in rows))
 
 
 @styled
