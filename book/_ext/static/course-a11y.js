@@ -5,6 +5,12 @@
 //   once open (the button's aria-expanded says the same).
 // - Widget sliders: the handle that html-manager draws (noUiSlider, role="slider") has no
 //   name; it gets the slider's description, the label shown to its left ("seed", "n").
+//
+// And the focus the theme loses: below 992 px the lab list and the page's contents open in
+// drawers (<dialog>s, from the header's menu and contents buttons). Closed (Esc, a click
+// outside), a drawer gives the focus back to the button that opened it, so that a keyboard
+// reader goes on from there. sphinx-book-theme blurs the button on click, so the theme's own
+// return of the focus, and the dialog's, land on the page's body (WCAG 2.4.3, focus order).
 "use strict";
 (() => {
   const text = (nodes) => nodes.map((node) => node.textContent).join("")
@@ -33,6 +39,23 @@
       .forEach(nameSlider);
   };
 
+  const DRAWERS = [["#pst-primary-sidebar-modal", ".primary-toggle"],
+                   ["#pst-secondary-sidebar-modal", ".secondary-toggle"]];
+  const shown = (el) => el.getClientRects().length > 0;
+  const returnFocus = (dialog, toggles) => {
+    // After the theme's own "close" listeners (one of them focuses the body).
+    setTimeout(() => {
+      const focus = document.activeElement;
+      if (dialog.open || (focus && focus !== document.body && !dialog.contains(focus))) return;
+      const toggle = [...document.querySelectorAll(toggles)].find(shown);
+      if (toggle) toggle.focus({preventScroll: true});
+    });
+  };
+  const watchDrawers = () => DRAWERS.forEach(([drawer, toggles]) => {
+    const dialog = document.querySelector(drawer);
+    if (dialog) dialog.addEventListener("close", () => returnFocus(dialog, toggles));
+  });
+
   let queued = false;
   const observer = new MutationObserver((mutations) => {
     for (const mutation of mutations) {
@@ -47,6 +70,7 @@
   });
   const start = () => {
     nameAll();
+    watchDrawers();
     observer.observe(document.body, {childList: true, subtree: true, attributes: true,
                                      attributeFilter: ["aria-expanded"]});
   };
