@@ -1,6 +1,6 @@
 r"""The course's one local Sphinx extension (``sphinx.local_extensions`` in ``_config.yml``).
 
-It does twelve small jobs, one section each:
+It does thirteen small jobs, one section each:
 
 1. **Student notebooks.** Every lab page links to its *student* notebook, never the solution.
 2. **Hidden solutions.** ``hide_solutions: true`` also removes *gated* solutions.
@@ -19,6 +19,8 @@ It does twelve small jobs, one section each:
     wide tables become cards (``static/course-site.css``).
 12. **Accessibility.** Named buttons, sliders and solution toggles, a bibliography list, a focus
     ring, formulas out of the Tab order (WCAG 2.1 AA as axe-core checks it).
+13. **Light pages.** The first paint waits for no big script: the widget scripts (3.6 MB) and
+    the search scripts load deferred.
 """
 
 from __future__ import annotations
@@ -505,7 +507,8 @@ def _narrow_screens(app: Sphinx, pagename: str, templatename: str,
 # - the bibliography is a list of ``listitem`` entries: docutils writes the deprecated
 #   ``role="doc-biblioentry"``, which leaves the ``role="list"`` around them with no items;
 # - ``static/course-a11y.js`` names the solution toggles after their exercise and the widget
-#   sliders after their description; ``static/course-site.css`` draws a focus ring;
+#   sliders after their description, and gives the focus back to the menu (or contents)
+#   button when a phone's drawer closes; ``static/course-site.css`` draws a focus ring;
 # - formulas are not Tab stops (MathJax's menu setting ``inTabOrder``; the hidden MathML that
 #   screen readers read stays).
 
@@ -532,8 +535,53 @@ def _bibliography_roles(app: Sphinx, pagename: str, templatename: str,
         context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
 
 
+# ---------- 13. Light pages
+# The first paint waits for no big script (on a slow 4G connection, 1.6 Mbit/s, Lab 05 painted
+# after about 40 s; tests/browser/test_page_weight.py measures it).
+#
+# - The widget scripts (``nb_ipywidgets_js``: the MathJax 2 shim, ``require.js`` and
+#   ``embed-amd.js``, 3.6 MB) are written with ``defer``: they download while the page is shown
+#   and run, in order, once it is parsed. ``embed-amd.js`` draws the widgets on the window's
+#   ``load`` event (or at once if it has passed), so they render as before. The shim must still
+#   run before MathJax (also deferred) starts: it moves to just before MathJax's script.
+# - Sphinx's search scripts (``searchtools.js``, ``language_data.js`` and ``searchindex.js``,
+#   about 100 kB), which pydata-sphinx-theme writes into every page's head for its
+#   search-as-you-type (off here), are deferred by ``templates/layout.html``.
+# - Font Awesome (``fontawesome.js``, 1.5 MB) is already deferred by the theme, which has no
+#   option to leave it out; MathJax (``tex-svg.js``) is deferred by Sphinx.
+
+MATHJAX_SHIM = "mathjax2-shim.js"
+
+
+def _basename(script: Any) -> str:
+    return posixpath.basename(str(getattr(script, "filename", "") or "").partition("?")[0])
+
+
+def _deferred(script: Any, priority: int | None = None) -> Any:
+    """A copy of a Sphinx script entry (they are immutable) with ``defer``, not ``async``."""
+    attributes = {**(getattr(script, "attributes", {}) or {}), "defer": "defer"}
+    attributes.pop("async", None)
+    return type(script)(script.filename, priority=script.priority if priority is None
+                        else priority, **attributes)
+
+
+def _defer_widget_scripts(app: Sphinx, pagename: str, templatename: str,
+                          context: dict[str, Any], doctree: nodes.document | None) -> None:
+    scripts = context.get("script_files")
+    widget_scripts = set(app.config.nb_ipywidgets_js or {})
+    if not isinstance(scripts, list) or not any(_basename(s) in widget_scripts for s in scripts):
+        return
+    scripts[:] = [_deferred(s) if _basename(s) in widget_scripts else s for s in scripts]
+    mathjax = posixpath.basename(str(app.config.mathjax_path or ""))
+    at = next((k for k, s in enumerate(scripts) if _basename(s) == mathjax), None)
+    shim = next((k for k, s in enumerate(scripts) if _basename(s) == MATHJAX_SHIM), None)
+    if at is not None and shim is not None and shim > at:
+        moved = scripts.pop(shim)
+        scripts.insert(at, _deferred(moved, priority=scripts[at].priority))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the twelve jobs (the extension loads after sphinx_exercise)."""
+    """Register the thirteen jobs (the extension loads after sphinx_exercise)."""
     app.connect("doctree-resolved", _add_banner)
     app.connect("html-page-context", _drop_source_links, priority=900)  # after the theme's
     app.connect("build-finished", _copy_student_notebooks)
@@ -562,4 +610,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _accessibility_config, priority=800)  # after section 8's
     app.add_js_file(A11Y_SCRIPT, loading_method="defer")
     app.connect("html-page-context", _bibliography_roles)
+    app.connect("html-page-context", _defer_widget_scripts, priority=950)  # after section 4
     return {"parallel_read_safe": True, "parallel_write_safe": False}
