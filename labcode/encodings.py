@@ -36,6 +36,7 @@ from labcode._validate import (
     check_choice,
     check_int,
     check_int_list,
+    check_set_array,
     check_sets,
 )
 from labcode.plots import stacked, styled
@@ -51,12 +52,7 @@ _EXACT = 2**53
 
 
 def _digit_sets(X: object) -> np.ndarray:
-    X = as_array("X", X)
-    if X.ndim != 2:
-        raise ValueError(f"X must be a 2-D array of digit sets (n_sets, width), got shape "
-                         f"{X.shape}")
-    if X.dtype == bool or not np.issubdtype(X.dtype, np.integer):
-        raise TypeError(f"X must hold integer digits (0 = padding), got dtype {X.dtype}")
+    X = check_set_array(X)
     if X.size and X.min() < 0:
         raise ValueError("digits must be >= 0 (0 is padding)")
     return X.astype(np.int64)

@@ -51,9 +51,9 @@ def test_a_multiplicity_of_base_carries_into_the_next_digit():
 
 
 @pytest.mark.parametrize("bad, error, match", [
-    (lambda: digit_code(np.array([1, 2]), 4), ValueError, "2-D array"),
-    (lambda: digit_code(np.array([[1.0, 2.0]]), 4), TypeError, "integer digits"),
-    (lambda: digit_code(np.array([[True, False]]), 4), TypeError, "integer digits"),
+    (lambda: digit_code(np.array([1, 2]), 4), ValueError, "2-D integer array"),
+    (lambda: digit_code(np.array([[1.0, 2.0]]), 4), ValueError, "2-D integer array"),
+    (lambda: digit_code(np.array([[True, False]]), 4), ValueError, "2-D integer array"),
     (lambda: digit_code(np.array([[-1, 2]]), 4), ValueError, ">= 0"),
     (lambda: digit_code(np.array([[1, 2]]), 1), ValueError, "base must be >= 2"),
     (lambda: digit_code(np.array([[1, 2]]), 2.5), TypeError, "base must be an int"),
