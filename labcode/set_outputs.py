@@ -221,6 +221,5 @@ def plot_predictions(points: torch.Tensor, centres: torch.Tensor,
         ax.set_ylim(-1.5, 1.5)
         ax.set_ylabel("y")
     axes[-1].set_xlabel(f"x ({n_examples} sets side by side)")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncol=3)
+    axes[0].legend(loc="lower center", bbox_to_anchor=(0.5, 1.12), ncol=3)
     return fig
