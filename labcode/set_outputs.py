@@ -58,8 +58,8 @@ class SetPredictor(nn.Module):
     """A set in, ``k`` points out: DeepSets encoder (φ, mean pooling, ρ), then an MLP decoder.
 
     φ maps each 2-D point to ``hidden_dim`` numbers (two layers, ReLU); the mean over the set
-    goes through ρ (one hidden layer) and a last linear layer that outputs ``k × 2`` numbers,
-    read as ``k`` points. The encoder ignores the order of the input points; the decoder's
+    goes through ρ (two more such layers) and a linear decoder that outputs ``k × 2``
+    numbers, read as ``k`` points. The encoder ignores the order of the input points; the decoder's
     ``k`` outputs come in a fixed order, slot 1 to slot ``k``. ``forward(X)`` maps
     ``(batch, n, 2)`` to ``(batch, k, 2)``.
 
