@@ -166,9 +166,9 @@ def check_is_permutation_invariant(is_permutation_invariant: Callable[..., objec
             return 1e6 * chamfer(p, t)
 
         c.expect(ask(large, big_pred, big_target) is True,
-                 "1e6 x Chamfer on sets of 50 points ignores the order too, but floats summed "
-                 "in another order differ in their last digits: compare with a tolerance "
-                 "relative to the loss's size (torch.isclose's rtol), not exactly or with a "
-                 "fixed absolute tolerance.")
+                 "1e6 x Chamfer on sets of 50 points ignores the order too, but float32 sums "
+                 "taken in another order differ in their last digits (about 1e-7 of the "
+                 "value): compare with a tolerance relative to the loss's size, about 1e-5 "
+                 "(torch.isclose's rtol), not exactly, not with a fixed absolute tolerance.")
 
     run_check("is_permutation_invariant", is_permutation_invariant, body)

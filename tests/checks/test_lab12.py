@@ -4,6 +4,8 @@ hint."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -161,6 +163,8 @@ def _in_place_shuffle(loss_fn, pred, target, n_perms=20):
      "reorder the targets, not the predictions"),
     (_with(lambda v, b: bool(v == b), _rand), "relative to the loss's size"),
     (_with(lambda v, b: bool((v - b).abs() < 1e-6), _rand), "relative to the loss's size"),
+    (_with(lambda v, b: math.isclose(float(v), float(b), rel_tol=1e-12), _rand),
+     "about 1e-5"),
 ])
 def test_check_is_permutation_invariant_catches_wrong_answers(wrong, hint, capsys):
     out = verdict(checks.check_is_permutation_invariant, wrong, capsys)
@@ -173,3 +177,4 @@ def test_check_is_permutation_invariant_says_not_implemented(capsys):
 
     assert_not_implemented(verdict(checks.check_is_permutation_invariant, not_implemented,
                                    capsys), "is_permutation_invariant")
+
