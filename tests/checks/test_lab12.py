@@ -129,7 +129,9 @@ def test_check_is_permutation_invariant_accepts_another_method(capsys):
     assert out.startswith("✓ is_permutation_invariant: all"), out
 
 
-def _with(compare, reorder=lambda t: t[:, torch.randperm(t.shape[1])], result=bool):
+def _with(compare, reorder, result=bool):
+    """A wrong answer: ``reorder(pred, target)`` n_perms times, each loss compared with
+    ``compare``, the verdict returned as ``result``."""
     def answer(loss_fn, pred, target, n_perms=20):
         base = loss_fn(pred, target)
         return result(all(compare(loss_fn(*reorder(pred, target)), base)
