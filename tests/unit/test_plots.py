@@ -30,6 +30,7 @@ from labcode import (
     plots,
     pointclouds,
     pooling_tasks,
+    set_outputs,
     streaming,
     symmetric_pairs,
     thirds,
@@ -153,6 +154,10 @@ FIGURES = {
     "plot_convergence": lambda: streaming.plot_convergence(
         [100, 1000, 10000], {"mean": {"error": [0.2, 0.07, 0.03], "to limit": [0.2, 0.06, 0.02],
                                       "systematic": 0.03}}),
+    "plot_predictions": lambda: set_outputs.plot_predictions(
+        *set_outputs.make_mixtures(3, seed=0),
+        {name: set_outputs.make_mixtures(3, seed=1)[1] for name in ("MSE", "Hungarian",
+                                                                      "Chamfer")}),
 }
 
 
