@@ -16,6 +16,7 @@ The labs' topic modules:
 - :mod:`labcode.equivariant` -- Lab 09: equivariant layers (DeepSets, SAB), odd one out
 - :mod:`labcode.pointclouds` -- Lab 10: generated point clouds, PointNet-style tests
 - :mod:`labcode.encodings` -- Lab 11: what a sum can encode
+- :mod:`labcode.interactions` -- Lab 14: when elements must interact
 
 The core:
 

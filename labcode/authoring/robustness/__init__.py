@@ -23,6 +23,7 @@ from labcode.authoring.robustness import (
     lab09,
     lab10,
     lab11,
+    lab14,
 )
 from labcode.authoring.robustness.framework import (
     DEFAULT_SEEDS,
@@ -56,6 +57,7 @@ LABS: dict[str, LabRun] = {
     "09": lab09.run,
     "10": lab10.run,
     "11": lab11.run,
+    "14": lab14.run,
 }
 
 
