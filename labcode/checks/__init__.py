@@ -43,7 +43,7 @@ from labcode.checks.lab10 import (
     check_random_rotate_z,
 )
 from labcode.checks.lab11 import check_decode_power_sums, check_power_sum_encoding
-from labcode.checks.lab14 import check_sum_pool
+from labcode.checks.lab14 import check_pairwise_pool
 
 __all__ = [
     "PASSED",
@@ -81,5 +81,5 @@ __all__ = [
     "check_invariant_features",
     "check_power_sum_encoding",
     "check_decode_power_sums",
-    "check_sum_pool",
+    "check_pairwise_pool",
 ]
