@@ -238,7 +238,7 @@ def make_models(hidden_dim: int = 32, latent_dim: int = 8,
 
 
 @torch.no_grad()
-def accuracy_by_size(model: nn.Module, sizes: Sequence[int], n_sets: int = 2000,
+def accuracy_by_size(model: nn.Module, sizes: Sequence[int], n_sets: int = 1000,
                      vocab_size: int = VOCAB_SIZE, seed: int = 1234) -> dict[int, float]:
     """The accuracy of ``model`` (probabilities, threshold 0.5) on ``n_sets`` balanced sets
     of each size (:func:`make_repeats`, seeded with ``seed + size``).
