@@ -17,6 +17,7 @@ The labs' topic modules:
 - :mod:`labcode.pointclouds` -- Lab 10: generated point clouds, PointNet-style tests
 - :mod:`labcode.encodings` -- Lab 11: what a sum can encode
 - :mod:`labcode.set_outputs` -- Lab 12: sets as outputs
+- :mod:`labcode.interactions` -- Lab 14: when elements must interact
 
 The core:
 

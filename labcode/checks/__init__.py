@@ -44,6 +44,7 @@ from labcode.checks.lab10 import (
 )
 from labcode.checks.lab11 import check_decode_power_sums, check_power_sum_encoding
 from labcode.checks.lab12 import check_chamfer_loss, check_is_permutation_invariant
+from labcode.checks.lab14 import check_pairwise_pool
 
 __all__ = [
     "PASSED",
@@ -83,4 +84,5 @@ __all__ = [
     "check_decode_power_sums",
     "check_chamfer_loss",
     "check_is_permutation_invariant",
+    "check_pairwise_pool",
 ]

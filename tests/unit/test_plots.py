@@ -25,6 +25,7 @@ from labcode import (
     digits,
     encodings,
     equivariant,
+    interactions,
     nonlinearity,
     permutations,
     plots,
@@ -158,6 +159,11 @@ FIGURES = {
         *set_outputs.make_mixtures(3, seed=0),
         {name: set_outputs.make_mixtures(3, seed=1)[1] for name in ("MSE", "Hungarian",
                                                                       "Chamfer")}),
+    "plot_accuracy_by_size": lambda: interactions.plot_accuracy_by_size(
+        {"DeepSets": {5: 0.5, 10: 0.55, 40: 0.5}, "pairwise": {5: 1.0, 10: 1.0, 40: 0.99}}, 10),
+    "plot_cost": lambda: interactions.plot_cost(
+        {"DeepSets": {10: 10, 160: 160}, "pairwise": {10: 90, 160: 25440}},
+        {"DeepSets": {10: 1e-4, 160: 3e-4}, "pairwise": {10: 5e-4, 160: 0.4}}),
 }
 
 
@@ -196,7 +202,7 @@ def test_figure_has_titles_labels_and_legends(name):
 
 def test_two_panel_figures_are_stacked():
     for name in ("plot_width_sweep", "plot_results", "plot_phi_on_data", "plot_pair_angle_sweep",
-                 "plot_accuracy_heatmaps"):
+                 "plot_accuracy_heatmaps", "plot_cost"):
         fig = _figure(FIGURES[name]())
         panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
         assert len({round(ax.get_position().x0, 2) for ax in panels}) == 1, name

@@ -24,6 +24,7 @@ from labcode.authoring.robustness import (
     lab10,
     lab11,
     lab12,
+    lab14,
 )
 from labcode.authoring.robustness.framework import (
     DEFAULT_SEEDS,
@@ -58,6 +59,7 @@ LABS: dict[str, LabRun] = {
     "10": lab10.run,
     "11": lab11.run,
     "12": lab12.run,
+    "14": lab14.run,
 }
 
 
