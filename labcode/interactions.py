@@ -172,7 +172,7 @@ class TokenSetModel(nn.Module):
 
 
 class ElementwiseSet(TokenSetModel):
-    """DeepSets on tokens: ``phi`` (two ReLU layers) on each element, a sum over the set.
+    """DeepSets on tokens: ``phi`` (Linear, ReLU, Linear) on each element, a sum over the set.
 
     Defined in Lab 14.
     """
@@ -187,8 +187,8 @@ class ElementwiseSet(TokenSetModel):
 
 
 class PairwiseSet(TokenSetModel):
-    """Pairwise (Janossy-2) pooling on tokens: ``psi`` (two ReLU layers) on every ordered
-    pair of distinct elements, a sum over the pairs (:func:`pairwise_pool`).
+    """Pairwise (Janossy-2) pooling on tokens: ``psi`` (Linear, ReLU, Linear) on every ordered
+    pair of distinct elements, a maximum over the pairs (:func:`pairwise_pool`).
 
     Defined in Lab 14.
     """

@@ -160,6 +160,8 @@ def _in_place_shuffle(loss_fn, pred, target, n_perms=20):
     (lambda loss_fn, pred, target, n_perms=20: False, "Chamfer loss ignores the order"),
     (_with(lambda v, b: bool(torch.isclose(v, b, rtol=0.05)), _rand), "too loose"),
     (_with(_close, _targets(lambda t: t.flip(1))), "random reorderings, not one"),
+    (_with(_close, _targets(lambda t: t[:, [1, 0, *range(2, t.shape[1])]])),
+     "one fixed swap is not a test"),
     (_with(_close, _targets(lambda t: t.roll(1, dims=1))), "not shifts"),
     (_with(_close, lambda p, t: (p[:, torch.randperm(p.shape[1])], t)),
      "reorder the targets, not the predictions"),
