@@ -256,18 +256,16 @@ def train_batched(
     batch_size: int = 64,
     lr: float = 1e-3,
     final_lr: float | None = None,
-    seed: int | None | Sequence[int | None] = 0,
+    seed: int | None = 0,
     progress: bool = True,
     desc: str = "batched",
 ) -> list[History]:
     """``train`` (Adam, L1 loss, shuffled mini-batches) for every model of ``models`` at once.
 
-    The models share the padded digit rows ``X``; model ``k`` fits the targets ``ys[k]``. The
-    order of the batches is drawn from ``seed``: one seed for all the models, or a list with
-    one seed per model (model ``k`` then sees the batches ``train(..., seed=seed[k])`` would
-    give it). Each returns the ``History`` that ``train`` would return for it alone (its
-    ``seconds`` is the time of the whole stack). The targets are cast to the dtype of the
-    models' parameters (float32 unless made otherwise).
+    The models share the padded digit rows ``X`` and the order of the batches (drawn from
+    ``seed``); model ``k`` fits the targets ``ys[k]``. Each returns the ``History`` that
+    ``train`` would return for it alone (its ``seconds`` is the time of the whole stack). The
+    targets are cast to the dtype of the models' parameters (float32 unless made otherwise).
     """
     models = _check_models(models)
     ys = _check_count("ys", ys, len(models))
@@ -281,8 +279,6 @@ def train_batched(
                          f"got {[y.shape for y in ys]}")
     _check_positive("epochs", epochs)
     _check_positive("batch_size", batch_size)
-    own_orders = isinstance(seed, Sequence)
-    seeds = _check_count("seed", seed, len(models)) if own_orders else [seed] * len(models)
     n_batches = -(-len(X) // batch_size)
     histories = [History(batches_per_epoch=n_batches) for _ in models]
     line = (ProgressLine(epochs * n_batches * len(models), desc, unit="batches")
@@ -292,24 +288,21 @@ def train_batched(
         for group in _groups(models):
             first = next(models[group[0]].parameters())
             device, dtype = first.device, first.dtype  # targets in the models' dtype
-            stack = _Stack([models[k] for k in group], lr, x_batched=own_orders)
-            rngs = [np.random.default_rng(seeds[k]) for k in group]
-            Y = np.stack([ys[k] for k in group])  # (K, n_sets)
-            rows = np.arange(len(group))[:, None]
+            stack = _Stack([models[k] for k in group], lr, x_batched=False)
+            rng = np.random.default_rng(seed)
+            Y = np.stack([ys[k] for k in group], axis=1)  # (n_sets, K)
             for epoch in range(epochs):
                 if final_lr is not None and epoch == epochs - 1:
                     stack.set_lr(final_lr)
-                # one order per model (the same one when they share a seed)
-                orders = np.stack([rng.permutation(len(X)) for rng in rngs])
+                order = rng.permutation(len(X))
                 totals = np.zeros(len(group))
                 for b in range(n_batches):
-                    idx = orders[:, b * batch_size:(b + 1) * batch_size]  # (K, batch)
+                    idx = order[b * batch_size:(b + 1) * batch_size]
                     if epoch == b == 0:
-                        for j, k in enumerate(group):
-                            _first_batch(models[k], make_batch, X, ys[k], idx[j], device)
-                    x_rows = X[idx] if own_orders else X[idx[0]]
-                    x_batch = torch.as_tensor(x_rows, dtype=torch.long, device=device)
-                    y_batch = torch.as_tensor(Y[rows, idx], dtype=dtype, device=device)
+                        for k in group:
+                            _first_batch(models[k], make_batch, X, ys[k], idx, device)
+                    x_batch = torch.as_tensor(X[idx], dtype=torch.long, device=device)
+                    y_batch = torch.as_tensor(Y[idx].T, dtype=dtype, device=device)
                     pred = stack(x_batch)
                     if epoch == b == 0:
                         _check_output(pred[0], y_batch[0])
@@ -319,7 +312,7 @@ def train_batched(
                     stack.optimizer.step()
                     for k, value in zip(group, losses.tolist(), strict=True):
                         histories[k].batch_losses.append(value)
-                    totals += np.array(losses.tolist()) * idx.shape[1]
+                    totals += np.array(losses.tolist()) * len(idx)
                     if line is not None:
                         line.update(len(group))
                 for k, total in zip(group, totals.tolist(), strict=True):

@@ -113,10 +113,7 @@ def check_digit_batch(x: object, input_dim: int | None = None) -> torch.Tensor:
     check_sets(x, dtype="long", ranks=(2,))
     if input_dim is not None:
         input_dim = check_int("input_dim", input_dim, 1)
-        try:
-            low, high = int(x.min()), int(x.max())
-        except RuntimeError:  # inside torch.func.vmap, which cannot read values; its caller
-            return x  # (batched.train_batched) checked each model's first batch outside it
+        low, high = int(x.min()), int(x.max())
         if low < 0 or high >= input_dim:
             raise ValueError(f"expected tokens in 0..{input_dim - 1} (0 = padding), "
                              f"found values from {low} to {high}")

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from labcode.batched import train_batched, train_steps_batched
-from labcode.digits import DeepSets, create_train_dataset
+from labcode.digits import create_train_dataset
 from labcode.pooling_tasks import PooledSetModel
 from labcode.thirds import DeepSet, make_data, mlp
 from labcode.training import steps_to_reach, train, train_steps
@@ -153,31 +153,6 @@ def test_train_batched_equals_train_on_shared_inputs(digit_sets, pooling):
         assert relative_error(b.batch_losses, a.batch_losses) <= 1e-9  # float64, as above
         assert relative_error(b.epoch_losses, a.epoch_losses) <= 1e-9
     _assert_same_parameters(alone, stacked, 1e-9)
-
-
-def test_train_batched_with_one_seed_per_model_equals_train(digit_sets):
-    """Each model its own batch order (a seed study): the same updates as train alone."""
-    X, ys = digit_sets
-    alone = []
-    for k, _ in enumerate(ys):
-        torch.manual_seed(k)  # different initialisations too
-        alone.append(DeepSets(input_dim=10, embedding_dim=8, hidden_dim=4).double())
-    stacked, shared = copy.deepcopy(alone), copy.deepcopy(alone)
-    seeds = list(range(10, 10 + len(ys)))
-    settings = {"epochs": 2, "batch_size": 64, "lr": 1e-2, "final_lr": 1e-3}
-    expected = [_train64(m, X, y, seed=s, **settings)
-                for m, y, s in zip(alone, ys, seeds, strict=True)]
-    got = train_batched(stacked, X, ys, seed=seeds, progress=False, **settings)
-    for a, b in zip(expected, got, strict=True):
-        assert relative_error(b.batch_losses, a.batch_losses) <= 1e-9
-    _assert_same_parameters(alone, stacked, 1e-9)
-    # the orders did differ: one shared seed gives other parameters
-    train_batched(shared, X, ys, seed=seeds[0], progress=False, **settings)
-    assert relative_error(_flat(shared[1]), _flat(stacked[1])) > 1e-3
-
-
-def _flat(model):
-    return torch.cat([p.detach().flatten() for p in model.parameters()])
 
 
 def _train64(model, X, y, *, epochs, batch_size, lr, final_lr, seed):
